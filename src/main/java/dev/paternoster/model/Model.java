@@ -1,0 +1,34 @@
+package dev.paternoster.model;
+
+import dev.paternoster.tokenizer.Tokenizer;
+
+/**
+ * A language model that computes next-token logits for a flat batch of tokens of many sequences.
+ *
+ * <p>{@link #forward} streams every weight matrix once per call for all the batch's tokens: that is
+ * where batching wins on memory-bound hardware. A sequence's logits do not depend on what else
+ * shares its batch, nor on how its prompt was split into chunks (batch invariance).
+ */
+public interface Model extends AutoCloseable {
+  ModelConfig config();
+
+  Tokenizer tokenizer();
+
+  /** Bytes one KV page of {@code pageSize} positions takes (all layers, keys and values). */
+  long kvBytesPerPage(int pageSize);
+
+  /** Allocates KV storage for {@code numPages} pages of {@code pageSize} positions. */
+  KvCache newKvCache(int numPages, int pageSize);
+
+  /**
+   * Runs one step: writes the batch's keys and values into {@code kv} and the logits of
+   * {@code batch.logitRows()} into {@code logits}, row after row ({@code vocabSize} floats each).
+   */
+  void forward(Batch batch, KvCache kv, float[] logits);
+
+  /** Largest number of tokens one {@link #forward} call accepts (scratch buffers are sized for it). */
+  int maxBatchTokens();
+
+  @Override
+  void close();
+}
