@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "Paternoster 0.1.0",
     description = "LLM inference server for the JVM with continuous batching.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {InspectCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -20,7 +20,14 @@ public final class Main implements Runnable {
 
   /** The configured picocli command line (also used by tests). */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    CommandLine cl = new CommandLine(new Main());
+    // Known failures (bad model file, bad parameter) print one clear line, not a stack trace.
+    cl.setExecutionExceptionHandler((ex, line, parse) -> {
+      line.getErr().println("paternoster: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
+      if (Boolean.getBoolean("paternoster.debug")) ex.printStackTrace(line.getErr());
+      return 1;
+    });
+    return cl;
   }
 
   @Override

@@ -1,0 +1,24 @@
+package dev.paternoster.model;
+
+import dev.paternoster.tensor.Weight;
+
+/**
+ * The heavy computations of a forward pass, kept behind one small interface so that another
+ * backend (a GPU, say) can replace the CPU kernels without touching the engine or the loader.
+ */
+public interface Backend extends AutoCloseable {
+  /** {@code out[t * w.rows() + r] = W[r] . x[t * w.cols() ..]} for every token t and row r. */
+  void matmul(Weight w, float[] x, int nTokens, float[] out);
+
+  /**
+   * Causal attention over paged K/V for every (token, head) of the batch: writes
+   * {@code out[t * qDim + h * headDim ..]} from {@code q} and the cache pages of the token's sequence.
+   */
+  void attention(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out);
+
+  /** Runs {@code task} over [0, n) split across the backend's threads. */
+  void parallelFor(int n, dev.paternoster.tensor.Parallel.RangeTask task);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,120 @@
+package dev.paternoster.model;
+
+import dev.paternoster.tensor.Matmul;
+import dev.paternoster.tensor.Parallel;
+import dev.paternoster.tensor.Weight;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The CPU backend: Vector API matmul kernels from {@code tensor} and paged attention, spread over
+ * a persistent thread pool.
+ *
+ * <p>Attention is computed per (token, head) with a fixed operation order that depends only on the
+ * token's own sequence and position, so results do not change with the batch around it.
+ */
+public final class CpuBackend implements Backend {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private final Parallel pool;
+  private final ThreadLocal<float[]> scores;
+
+  public CpuBackend(Parallel pool, int maxContext) {
+    this.pool = pool;
+    this.scores = ThreadLocal.withInitial(() -> new float[maxContext]);
+  }
+
+  @Override
+  public void matmul(Weight w, float[] x, int nTokens, float[] out) {
+    Matmul.matmul(w, x, nTokens, out, pool);
+  }
+
+  @Override
+  public void parallelFor(int n, Parallel.RangeTask task) {
+    pool.forRange(n, task);
+  }
+
+  @Override
+  public void attention(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out) {
+    int heads = c.heads();
+    int n = batch.size();
+    pool.forRange(n * heads, (start, end) -> {
+      float[] sc = scores.get();
+      for (int i = start; i < end; i++) attendOne(kv, layer, q, batch, c, out, i / heads, i % heads, sc);
+    });
+  }
+
+  private static void attendOne(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c,
+      float[] out, int t, int h, float[] sc) {
+    int hd = c.headDim();
+    int kvDim = c.kvDim();
+    int group = c.heads() / c.kvHeads();
+    int g = h / group;
+    int pos = batch.positions()[t];
+    int[] table = batch.blockTables()[batch.seq()[t]];
+    int ps = kv.pageSize();
+    MemorySegment keys = kv.keys[layer];
+    MemorySegment values = kv.values[layer];
+    int qOff = t * c.qDim() + h * hd;
+    long headByte = (long) g * hd * Float.BYTES;
+    float scale = (float) (1.0 / Math.sqrt(hd));
+
+    float max = Float.NEGATIVE_INFINITY;
+    for (int p = 0; p <= pos; p++) {
+      long at = kv.offset(table[p / ps], p % ps) + headByte;
+      float s = dot(q, qOff, keys, at, hd) * scale;
+      sc[p] = s;
+      if (s > max) max = s;
+    }
+    float sum = 0f;
+    for (int p = 0; p <= pos; p++) {
+      float e = (float) Math.exp(sc[p] - max);
+      sc[p] = e;
+      sum += e;
+    }
+    float inv = 1f / sum;
+    int oOff = t * c.qDim() + h * hd;
+    java.util.Arrays.fill(out, oOff, oOff + hd, 0f);
+    for (int p = 0; p <= pos; p++) {
+      long at = kv.offset(table[p / ps], p % ps) + headByte;
+      axpy(out, oOff, sc[p] * inv, values, at, hd);
+    }
+    if (kvDim <= 0) throw new IllegalStateException();
+  }
+
+  static float dot(float[] a, int aOff, MemorySegment b, long bOff, int n) {
+    int i = 0;
+    float sum = 0f;
+    if (n >= S.length()) {
+      FloatVector acc = FloatVector.zero(S);
+      for (; i <= n - S.length(); i += S.length()) {
+        FloatVector va = FloatVector.fromArray(S, a, aOff + i);
+        FloatVector vb = FloatVector.fromMemorySegment(S, b, bOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
+        acc = va.fma(vb, acc);
+      }
+      sum = acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) sum += a[aOff + i] * b.get(ValueLayout.JAVA_FLOAT_UNALIGNED, bOff + (long) i * Float.BYTES);
+    return sum;
+  }
+
+  /** {@code y[yOff..] += alpha * x[..]} over n floats. */
+  static void axpy(float[] y, int yOff, float alpha, MemorySegment x, long xOff, int n) {
+    int i = 0;
+    if (n >= S.length()) {
+      FloatVector va = FloatVector.broadcast(S, alpha);
+      for (; i <= n - S.length(); i += S.length()) {
+        FloatVector vx = FloatVector.fromMemorySegment(S, x, xOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
+        FloatVector vy = FloatVector.fromArray(S, y, yOff + i);
+        vx.fma(va, vy).intoArray(y, yOff + i);
+      }
+    }
+    for (; i < n; i++) y[yOff + i] += alpha * x.get(ValueLayout.JAVA_FLOAT_UNALIGNED, xOff + (long) i * Float.BYTES);
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,38 @@
+package dev.paternoster.model;
+
+/** Element-wise operations of the forward pass; each token row is computed independently. */
+final class Ops {
+  private Ops() {}
+
+  /** {@code out[row] = x[row] / rms(x[row]) * w} for one row of length n (llama.cpp's rms_norm). */
+  static void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] w, int n, float eps) {
+    double ss = 0;
+    for (int i = 0; i < n; i++) {
+      float v = x[xOff + i];
+      ss += v * v;
+    }
+    float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+    for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
+  }
+
+  /** {@code gate = silu(gate) * up}, element-wise over n values. */
+  static void swiglu(float[] gate, float[] up, int off, int n) {
+    for (int i = off; i < off + n; i++) {
+      float g = gate[i];
+      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+    }
+  }
+
+  static void add(float[] x, float[] y, int off, int n) {
+    for (int i = off; i < off + n; i++) x[i] += y[i];
+  }
+
+  /** Adds a bias vector to each of n rows of length len. */
+  static void addBias(float[] x, float[] bias, int rows) {
+    int len = bias.length;
+    for (int r = 0; r < rows; r++) {
+      int o = r * len;
+      for (int i = 0; i < len; i++) x[o + i] += bias[i];
+    }
+  }
+}
