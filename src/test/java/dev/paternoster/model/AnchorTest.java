@@ -22,8 +22,8 @@ class AnchorTest {
         Arguments.of("models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json", 0.05, 0.05),
         Arguments.of("models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json", 0.05, 0.05),
         Arguments.of("models/tiny15m/tiny15m-f16.gguf", "models/tiny15m/tiny15m-f16.anchors.json", 0.05, 0.05),
-        Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.anchors.json", 0.05, 0.05),
-        Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.anchors.json", 0.05, 0.05));
+        Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.f32kv.anchors.json", 0.05, 0.05),
+        Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.f32kv.anchors.json", 0.05, 0.05));
   }
 
   @ParameterizedTest(name = "{0}")
