@@ -12,7 +12,8 @@ public final class Tokenizers {
    * <ul>
    *   <li>{@code llama}: SentencePiece BPE with byte fallback ({@link SentencePieceTokenizer});
    *   <li>{@code gpt2}: byte-level BPE with the pre-tokenizer named by {@code tokenizer.ggml.pre}
-   *       ({@link BytePairTokenizer}); a missing {@code pre} means {@code default}, as in llama.cpp.
+   *       ({@link BytePairTokenizer}); a missing {@code pre} means {@code default}, as in llama.cpp;
+   *   <li>{@code bert}: WordPiece for BERT-style embedding models ({@link WordPieceTokenizer}).
    * </ul>
    *
    * @throws IllegalArgumentException for other models or an unknown pre-tokenizer, naming it
@@ -31,6 +32,13 @@ public final class Tokenizers {
         Vocabulary vocab = Vocabulary.fromGGUF(f,
             new Vocabulary.Defaults(11, 11, -1, -1, -1, pre.addBosByDefault(), false, false));
         yield new BytePairTokenizer(vocab, merges, pre);
+      }
+      case "bert" -> {
+        // llama.cpp's BERT defaults: [CLS] = 101 opens, [SEP] = 102 closes, [UNK] = 100, [PAD] = 0.
+        Vocabulary vocab = Vocabulary.fromGGUF(f, new Vocabulary.Defaults(101, -1, 100, 102, 0, true, false, false));
+        boolean lowercase = f.getBool("tokenizer.ggml.normalizer.lowercase", true);
+        boolean stripAccents = f.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
+        yield new WordPieceTokenizer(vocab, lowercase, stripAccents);
       }
       default -> throw new IllegalArgumentException("unsupported tokenizer model '" + model + "' (tokenizer.ggml.model)");
     };

@@ -8,7 +8,7 @@ import java.io.ByteArrayOutputStream;
  * token's text becomes bytes.
  */
 abstract sealed class VocabularyTokenizer implements Tokenizer
-    permits SentencePieceTokenizer, BytePairTokenizer {
+    permits SentencePieceTokenizer, BytePairTokenizer, WordPieceTokenizer {
   private static final byte[] NOTHING = new byte[0];
 
   protected final Vocabulary vocab;

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Every llama.cpp vocabulary test vector whose vocabulary file is in ../shared: encoding must give
  * llama.cpp's ids exactly (test-tokenizer-0 encodes with add_special=false, parse_special=false),
- * and decoding must give the string back.
+ * and decoding must give the string back (except for WordPiece, which normalizes).
  */
 class LlamaCppVocabTest {
-  /** The families with a vocabulary file and test vectors that Paternoster supports (bert-bge: WordPiece). */
+  /** Every family with both a vocabulary file and test vectors in ../shared. */
   static final String[] FAMILIES = {
-      "llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder", "deepseek-llm"};
+      "llama-spm", "phi-3", "gpt-2", "falcon", "mpt", "starcoder", "refact", "deepseek-coder", "deepseek-llm", "bert-bge"};
 
   @TestFactory
   Stream<DynamicNode> encodesLikeLlamaCpp() {
@@ -32,7 +32,8 @@ class LlamaCppVocabTest {
           DynamicTest.dynamicTest(c.toString(), () -> {
             int[] ids = tok.encode(c.text(), false, false);
             assertThat(ids).as("ids of %s", c).containsExactly(c.expected());
-            assertThat(tok.decode(ids)).as("decode(encode(%s))", c).isEqualTo(c.text());
+            // WordPiece lower-cases and drops whitespace and accents, so only the lossless families round-trip.
+            if (!family.equals("bert-bge")) assertThat(tok.decode(ids)).as("decode(encode(%s))", c).isEqualTo(c.text());
           })));
     });
   }

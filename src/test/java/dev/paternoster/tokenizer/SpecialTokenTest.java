@@ -73,6 +73,15 @@ class SpecialTokenTest {
   }
 
   @Test
+  void wordPieceWrapsInClsAndSep() {
+    Tokenizer bert = vocab("bert-bge");
+    assertThat(bert.encode("Hello world", true, false)).containsExactly(101, 7592, 2088, 102);
+    assertThat(bert.encode("Hello world", false, false)).containsExactly(7592, 2088);
+    assertThat(bert.encode("[CLS] hi", false, true)[0]).isEqualTo(101);
+    assertThat(bert.decode(new int[] {101, 7592, 2088, 102})).isEqualTo(" hello world");
+  }
+
+  @Test
   void endOfGenerationCoversEosAndKnownEndMarkers() {
     Tokenizer phi3 = vocab("phi-3");
     assertThat(phi3.isEndOfGeneration(32000)).as("<|endoftext|> (EOS)").isTrue();

@@ -22,9 +22,9 @@ class TokenizerFactoryTest {
 
   @Test
   void unknownModelIsRejectedByName() {
-    TinyGGUF g = new TinyGGUF().put("tokenizer.ggml.model", "bert").put("tokenizer.ggml.tokens", new String[] {"[PAD]"});
+    TinyGGUF g = new TinyGGUF().put("tokenizer.ggml.model", "t5").put("tokenizer.ggml.tokens", new String[] {"<pad>"});
     assertThatThrownBy(() -> g.tokenizer(tmp))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unsupported tokenizer model 'bert'");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unsupported tokenizer model 't5'");
   }
 
   @Test
