@@ -38,6 +38,32 @@ class LlamaCppVocabTest {
     });
   }
 
+  /** Every vocabulary file loads, including those without test vectors (gpt-neox has no pre: default). */
+  @TestFactory
+  Stream<DynamicTest> everyVocabularyFileLoadsAndRoundTrips() throws java.io.IOException {
+    Path dir = TestModels.require("tokenizers/llama.cpp-vocab");
+    String text = "Hello, wörld!  Numbers 12345, tabs\tand\nnewlines; 中文 🦙 «quotes» ok";
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".gguf")).sorted().toList().stream()
+          .map(gguf -> DynamicTest.dynamicTest(gguf.getFileName().toString(), () -> {
+            Tokenizer tok = load(gguf);
+            int[] ids = tok.encode(text, true, true);
+            assertThat(ids).isNotEmpty();
+            if (!gguf.toString().contains("bert")) assertThat(tok.decode(tok.encode(text, false, false))).isEqualTo(text);
+          }));
+    }
+  }
+
+  /** llama2-tiny-random carries the real Llama 2 vocabulary, the same one as ggml-vocab-llama-spm. */
+  @TestFactory
+  Stream<DynamicTest> llama2ModelVocabularyEncodesTheLlamaSpmVectors() {
+    Path model = TestModels.require("models/llama2-tiny-random/llama-2-tiny-random.gguf");
+    Tokenizer tok = load(model);
+    VocabTestVectors vectors = VocabTestVectors.read(TestModels.require("tokenizers/llama.cpp-vocab/ggml-vocab-llama-spm.gguf"));
+    return vectors.cases().stream().map(c -> DynamicTest.dynamicTest(c.toString(),
+        () -> assertThat(tok.encode(c.text(), false, false)).containsExactly(c.expected())));
+  }
+
   static Tokenizer load(Path gguf) {
     try (GGUFFile f = GGUFFile.open(gguf)) {
       return Tokenizers.fromGGUF(f);
