@@ -4,6 +4,8 @@ import dev.paternoster.gguf.GGUFFile;
 
 /** Builds the {@link Tokenizer} a GGUF file describes. */
 public final class Tokenizers {
+  private static final System.Logger LOG = System.getLogger(Tokenizers.class.getName());
+
   private Tokenizers() {}
 
   /**
@@ -25,7 +27,12 @@ public final class Tokenizers {
       case "llama" -> new SentencePieceTokenizer(Vocabulary.fromGGUF(f,
           new Vocabulary.Defaults(1, 2, 0, -1, -1, true, false, true)));
       case "gpt2" -> {
-        PreTokenizer pre = PreTokenizer.forName(f.getString("tokenizer.ggml.pre", null));
+        String preName = f.getString("tokenizer.ggml.pre", null);
+        if (preName == null || preName.isEmpty()) {
+          LOG.log(System.Logger.Level.WARNING, "{0}: no tokenizer.ggml.pre, using the default pre-tokenizer;"
+              + " ids may differ from the model's own tokenizer (llama.cpp warns the same)", f.path());
+        }
+        PreTokenizer pre = PreTokenizer.forName(preName);
         String[] merges = f.getStringArray("tokenizer.ggml.merges");
         if (merges == null) throw new IllegalArgumentException(f.path() + ": byte-level BPE vocabulary without tokenizer.ggml.merges");
         // llama.cpp's BPE defaults: BOS = EOS = 11 (Falcon's <|endoftext|>), no space prefix.
