@@ -16,15 +16,18 @@ public interface BatcherClock {
   /** Monotonic time in nanoseconds with an arbitrary origin, like {@link System#nanoTime()}. */
   long nanoTime();
 
-  /** Waits until signalled or until {@code nanos} have passed on this clock. */
-  void awaitNanos(Condition condition, long nanos) throws InterruptedException;
+  /**
+   * Waits until signalled or until this clock reaches {@code deadlineNanos}. Deadlines compare
+   * overflow-safe, as {@code deadlineNanos - nanoTime() > 0} means "not yet", like nanoTime values.
+   */
+  void awaitUntil(Condition condition, long deadlineNanos) throws InterruptedException;
 
   /** Waits until signalled; used when there is no deadline (empty queue, all batch slots busy). */
   void await(Condition condition) throws InterruptedException;
 
   /**
    * Registers a callback that wakes the dispatcher. A clock whose time can jump (a test clock)
-   * must run it after every jump, since a dispatcher waiting in {@link #awaitNanos} is otherwise
+   * must run it after every jump, since a dispatcher waiting in {@link #awaitUntil} is otherwise
    * only woken by real time. The system clock never jumps and ignores it.
    */
   default void addWakeUpListener(Runnable wakeUp) {}

@@ -285,10 +285,9 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
           }
           if (!closed && queue.size() < config.maxBatchSize()) {
             // Deadline counted from the oldest request's arrival, not from this wake-up.
-            long waited = clock.nanoTime() - queue.getFirst().arrivalNanos();
-            long remaining = maxWaitNanos - waited;
-            if (remaining > 0) {
-              clock.awaitNanos(dispatcherWakeUp, remaining);
+            long deadline = queue.getFirst().arrivalNanos() + maxWaitNanos;
+            if (deadline - clock.nanoTime() > 0) {
+              clock.awaitUntil(dispatcherWakeUp, deadline);
               continue;
             }
           }

@@ -12,8 +12,11 @@ enum SystemBatcherClock implements BatcherClock {
   }
 
   @Override
-  public void awaitNanos(Condition condition, long nanos) throws InterruptedException {
-    condition.awaitNanos(nanos);
+  public void awaitUntil(Condition condition, long deadlineNanos) throws InterruptedException {
+    long remaining = deadlineNanos - System.nanoTime();
+    if (remaining > 0) {
+      condition.awaitNanos(remaining);
+    }
   }
 
   @Override
