@@ -44,10 +44,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Threads</h2>
  *
  * One platform dispatcher thread blocks on a condition until there is work or the oldest
- * request's deadline (never polls); each batch then runs on its own thread from the batch thread
- * factory (virtual threads by default). Batch slots are a counter under the same lock rather than
- * a {@link java.util.concurrent.Semaphore}, so that "a slot is free" and "a batch is ready" are
- * decided atomically and one condition wakes the dispatcher for both.
+ * request's deadline (never polls), then starts a thread for the batch from the batch thread
+ * factory (virtual threads by default). A batch thread that finishes while another batch is
+ * already ready runs that one too, keeping its slot, so a saturated batcher does not bounce every
+ * batch through the dispatcher. Batch slots are a counter under the same lock rather than a {@link
+ * java.util.concurrent.Semaphore}, so that "a slot is free" and "a batch is ready" are decided
+ * atomically and one condition wakes the dispatcher for both.
  *
  * @param <I> request type
  * @param <O> result type
@@ -296,7 +298,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
             clock.await(dispatcherWakeUp);
             continue;
           }
-          Batch<I, O> batch = new Batch<>(takeUpTo(config.maxBatchSize()), clock.nanoTime());
+          Batch<I, O> batch = takeBatch();
           activeBatches++;
           lock.unlock();
           try {
@@ -333,17 +335,51 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
 
   private void handOver(Batch<I, O> batch) {
     try {
-      batchExecutor.execute(() -> {
-        try {
-          ScopedValue.where(RUNNING_BATCH_OF, this).run(() -> runner.run(batch));
-        } finally {
-          releaseSlot();
-        }
-      });
+      batchExecutor.execute(
+          () -> ScopedValue.where(RUNNING_BATCH_OF, this).run(() -> runFrom(batch)));
     } catch (Throwable cannotStart) {
       // e.g. no thread could be created: this batch fails, the batcher goes on.
       releaseSlot();
       runner.failAll(batch.requests(), cannotStart);
+    }
+  }
+
+  /**
+   * Runs {@code first} and then, while another batch is already ready, that one too, on the same
+   * thread and slot. Under load this skips two thread hand-offs per batch (back to the dispatcher
+   * and out to a new thread); the dispatcher is only needed to time partial batches.
+   */
+  private void runFrom(Batch<I, O> first) {
+    boolean holdsSlot = true;
+    try {
+      Batch<I, O> batch = first;
+      while (batch != null) {
+        runner.run(batch);
+        batch = takeReadyBatchOrReleaseSlot();
+      }
+      holdsSlot = false;
+    } finally {
+      if (holdsSlot) {
+        releaseSlot();
+      }
+    }
+  }
+
+  /** The next batch if one is ready now (keeping this slot), else null with the slot freed. */
+  private Batch<I, O> takeReadyBatchOrReleaseSlot() {
+    lock.lock();
+    try {
+      if (!queue.isEmpty()
+          && (closed
+              || queue.size() >= config.maxBatchSize()
+              || queue.getFirst().arrivalNanos() + maxWaitNanos - clock.nanoTime() <= 0)) {
+        return takeBatch();
+      }
+      activeBatches--;
+      dispatcherWakeUp.signal();
+      return null;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -370,6 +406,11 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Takes the next batch off the queue; caller holds the lock. */
+  private Batch<I, O> takeBatch() {
+    return new Batch<>(takeUpTo(config.maxBatchSize()), clock.nanoTime());
   }
 
   /** Takes the oldest {@code max} requests; caller holds the lock. */

@@ -101,7 +101,8 @@ class ShutdownTest {
 
     batcher.close();
 
-    assertThat(batchThreads).hasSize(3).noneMatch(Thread::isAlive);
+    // One to three threads: a batch thread that finds the next batch ready runs it too.
+    assertThat(batchThreads).isNotEmpty().noneMatch(Thread::isAlive);
     assertThat(dispatcherThreads("leak-check")).isEmpty();
     assertThat(clock.wakeUpListenerCount()).as("clock listener removed").isZero();
   }
