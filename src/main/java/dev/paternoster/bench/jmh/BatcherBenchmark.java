@@ -52,7 +52,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 @Measurement(iterations = 3, time = 1)
 public class BatcherBenchmark {
 
-  static final int REQUESTS = 64;
+  static final int REQUESTS = 256;
   static final int CALL_COST_TOKENS = 4_000;
   static final int ITEM_COST_TOKENS = 100;
 
