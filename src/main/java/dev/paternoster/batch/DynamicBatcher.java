@@ -102,7 +102,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         Thread.ofPlatform()
             .name("paternoster-batcher-" + name + "-dispatcher")
             .daemon(true)
-            .unstarted(this::dispatchLoop);
+            .unstarted(this::runDispatcher);
     if (builder.meterRegistry != null) {
       MicrometerBatcherMeters.registerGauges(builder.meterRegistry, this);
     }
@@ -224,8 +224,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     runner.failAll(abandoned, BatcherClosedException.closedBeforeDispatch(name));
 
     if (RUNNING_BATCH_OF.isBound() && RUNNING_BATCH_OF.get() == this) {
-      batchExecutor.shutdown();
-      return;
+      return; // the dispatcher still drains and shuts the batch executor down when it exits
     }
     boolean interrupted = false;
     while (dispatcher.isAlive()) {
@@ -235,8 +234,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
         interrupted = true;
       }
     }
-    batchExecutor.close();
-    clock.removeWakeUpListener(wakeUpDispatcher);
+    batchExecutor.close(); // already shut down by the dispatcher; waits for running batches
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -266,6 +264,17 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
     clock.addWakeUpListener(wakeUpDispatcher);
     dispatcher.start();
     return this;
+  }
+
+  private void runDispatcher() {
+    try {
+      dispatchLoop();
+    } finally {
+      // Only the dispatcher starts batch threads (a batch thread runs follow-up batches itself),
+      // so once it has drained the queue and left, no new thread can be needed.
+      batchExecutor.shutdown();
+      clock.removeWakeUpListener(wakeUpDispatcher);
+    }
   }
 
   /**

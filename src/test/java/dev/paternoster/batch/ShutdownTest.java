@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -120,20 +121,36 @@ class ShutdownTest {
   }
 
   @Test
-  void closeCalledFromInsideTheBatchFunctionDoesNotDeadlock() throws Exception {
+  void closeCalledFromInsideTheBatchFunctionDoesNotDeadlockAndStillDrains() throws Exception {
     AtomicReference<DynamicBatcher<String, String>> self = new AtomicReference<>();
+    CountDownLatch closeNow = new CountDownLatch(1);
     DynamicBatcher<String, String> batcher =
         DynamicBatcher.<String, String>builder(inputs -> {
-              self.get().close();
-              return inputs;
+              if (inputs.contains("closer")) {
+                closeNow.await();
+                self.get().close();
+              }
+              return inputs.stream().map(String::toUpperCase).toList();
             })
-            .config(BatcherConfig.builder().maxBatchSize(1).maxWait(Duration.ZERO).build())
+            .config(
+                BatcherConfig.builder()
+                    .maxBatchSize(2)
+                    .maxWait(Duration.ofHours(1))
+                    .maxConcurrentBatches(2)
+                    .build())
+            .clock(clock)
             .start();
     self.set(batcher);
 
-    assertThat(resultOf(batcher.submit("a"))).isEqualTo("a");
-    batcher.close();
+    CompletableFuture<String> closer = batcher.submit("closer");
+    batcher.submit("other");
+    CompletableFuture<String> queued = batcher.submit("queued"); // half a batch: waits an hour
+    closeNow.countDown();
+
+    assertThat(resultOf(closer)).isEqualTo("CLOSER");
+    assertThat(resultOf(queued)).as("drained by close").isEqualTo("QUEUED");
     assertThat(batcher.isClosed()).isTrue();
+    batcher.close();
   }
 
   private static List<Thread> dispatcherThreads(String batcherName) {
