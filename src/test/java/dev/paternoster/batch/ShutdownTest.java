@@ -102,8 +102,12 @@ class ShutdownTest {
 
     batcher.close();
 
-    // One to three threads: a batch thread that finds the next batch ready runs it too.
-    assertThat(batchThreads).isNotEmpty().noneMatch(Thread::isAlive);
+    // One to three threads: a batch thread that finds the next batch ready runs it too. close()
+    // returns once their tasks are done; each thread is then ending and must terminate.
+    assertThat(batchThreads).isNotEmpty();
+    for (Thread thread : batchThreads) {
+      assertThat(thread.join(Duration.ofSeconds(10))).as("%s terminated", thread).isTrue();
+    }
     assertThat(dispatcherThreads("leak-check")).isEmpty();
     assertThat(clock.wakeUpListenerCount()).as("clock listener removed").isZero();
   }
