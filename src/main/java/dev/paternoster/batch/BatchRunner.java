@@ -16,7 +16,10 @@ final class BatchRunner<I, O> {
   private final BatcherMetrics metrics;
 
   BatchRunner(
-      String batcherName, BatchFunction<I, O> function, BatcherClock clock, BatcherMetrics metrics) {
+      String batcherName,
+      BatchFunction<I, O> function,
+      BatcherClock clock,
+      BatcherMetrics metrics) {
     this.batcherName = batcherName;
     this.function = function;
     this.clock = clock;

@@ -18,6 +18,7 @@ public final class BatcherClosedException extends BatcherException {
   static BatcherClosedException closedBeforeDispatch(String batcherName) {
     return new BatcherClosedException(
         batcherName,
-        "batcher '" + batcherName + "' was closed (FAIL_PENDING) before this request was dispatched");
+        "batcher '" + batcherName
+            + "' was closed (FAIL_PENDING) before this request was dispatched");
   }
 }

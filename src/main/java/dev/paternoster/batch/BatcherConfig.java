@@ -54,7 +54,7 @@ public record BatcherConfig(
     return maxWait.toNanos();
   }
 
-  /** A builder starting from the defaults: batches of 8, 5 ms wait, 1 batch at a time, 1024 queued. */
+  /** A builder from the defaults: batches of 8, 5 ms wait, one batch at a time, 1024 queued. */
   public static Builder builder() {
     return new Builder();
   }

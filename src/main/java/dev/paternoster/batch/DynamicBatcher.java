@@ -60,7 +60,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
    * Bound while a batch function runs, to recognise {@code close()} called from inside it: that
    * call cannot wait for its own batch to finish.
    */
-  private static final ScopedValue<DynamicBatcher<?, ?>> RUNNING_BATCH_OF = ScopedValue.newInstance();
+  private static final ScopedValue<DynamicBatcher<?, ?>> RUNNING_BATCH_OF =
+      ScopedValue.newInstance();
 
   private final String name;
   private final BatcherConfig config;
@@ -73,7 +74,7 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
   private final Runnable wakeUpDispatcher = this::wakeUpDispatcher;
 
   private final ReentrantLock lock = new ReentrantLock();
-  /** Signalled when the dispatcher's decision may change: first arrival, full batch, free slot, close. */
+  /** Signalled when the dispatcher's decision may change: arrival, full batch, free slot, close. */
   private final Condition dispatcherWakeUp = lock.newCondition();
   /** Requests not yet dispatched, oldest first. Guarded by {@link #lock}. */
   private final SequencedSet<PendingRequest<I, O>> queue = new LinkedHashSet<>();
@@ -114,7 +115,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
   }
 
   /** Starts a batcher with {@code config} and the defaults for everything else. */
-  public static <I, O> DynamicBatcher<I, O> start(BatcherConfig config, BatchFunction<I, O> function) {
+  public static <I, O> DynamicBatcher<I, O> start(
+      BatcherConfig config, BatchFunction<I, O> function) {
     return builder(function).config(config).start();
   }
 
@@ -205,8 +207,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
    * ShutdownMode#FAIL_PENDING} fails whatever an earlier drain has not dispatched yet.
    *
    * <p>Called from inside the batch function it cannot wait for its own batch, so it only starts
-   * the shutdown. If the calling thread is interrupted while waiting, running batches are
-   * interrupted too (as {@link ExecutorService#close()} does) and the interrupt is kept.
+   * the shutdown. An interrupt while waiting for running batches interrupts them (as {@link
+   * ExecutorService#close()} does); the caller's interrupt status is kept either way.
    */
   public void close(ShutdownMode mode) {
     Objects.requireNonNull(mode, "mode");
@@ -330,7 +332,8 @@ public final class DynamicBatcher<I, O> implements AutoCloseable {
       lock.unlock();
       try {
         runner.failAll(
-            stranded, new IllegalStateException("dispatcher of batcher '" + name + "' failed", bug));
+            stranded,
+            new IllegalStateException("dispatcher of batcher '" + name + "' failed", bug));
       } finally {
         lock.lock();
       }

@@ -11,5 +11,6 @@ public record LatencySummary(
 
   /** The summary of nothing recorded yet: zero count, zero durations. */
   public static final LatencySummary EMPTY =
-      new LatencySummary(0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+      new LatencySummary(
+          0, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO);
 }

@@ -1,6 +1,6 @@
 package dev.paternoster.batch;
 
-/** What {@link DynamicBatcher#close(ShutdownMode)} does with requests still waiting in the queue. */
+/** What {@link DynamicBatcher#close(ShutdownMode)} does with requests still in the queue. */
 public enum ShutdownMode {
   /**
    * Dispatch every queued request right away (without waiting for {@code maxWait}, since no

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** BatcherConfig validation names the bad parameter; the builder starts from documented defaults. */
+/** BatcherConfig validation names the bad parameter; the builder starts from the defaults. */
 class BatcherConfigTest {
 
   @Test
@@ -50,7 +50,8 @@ class BatcherConfigTest {
   void maxQueueSizeMustHoldAFullBatch() {
     assertThatThrownBy(() -> BatcherConfig.builder().maxBatchSize(8).maxQueueSize(4).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxQueueSize must be at least maxBatchSize (8) so a full batch can form, was 4");
+        .hasMessage(
+            "maxQueueSize must be at least maxBatchSize (8) so a full batch can form, was 4");
   }
 
   @Test

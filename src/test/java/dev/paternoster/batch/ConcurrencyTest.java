@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** maxConcurrentBatches: parallel calls up to the limit, and batches that grow while slots are busy. */
+/** maxConcurrentBatches: parallel calls up to the limit; batches grow while slots are busy. */
 class ConcurrencyTest {
 
   private final ManualClock clock = new ManualClock();

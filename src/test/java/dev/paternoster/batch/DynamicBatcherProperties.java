@@ -84,7 +84,10 @@ class DynamicBatcherProperties {
     Harness harness =
         new Harness(
             new BatcherConfig(
-                maxBatchSize, Duration.ofMillis(maxWaitMillis), maxConcurrentBatches, 2 * maxBatchSize),
+                maxBatchSize,
+                Duration.ofMillis(maxWaitMillis),
+                maxConcurrentBatches,
+                2 * maxBatchSize),
             BatcherClock.system());
 
     Thread other = Thread.ofPlatform().start(() -> second.forEach(harness::perform));
@@ -188,7 +191,9 @@ class DynamicBatcherProperties {
         if (future.isCancelled()) return;
         List<Input> call = callOf.get(input);
         if (call == null) {
-          assertThat(shutdownMode).as("%s never dispatched", input).isEqualTo(ShutdownMode.FAIL_PENDING);
+          assertThat(shutdownMode)
+              .as("%s never dispatched", input)
+              .isEqualTo(ShutdownMode.FAIL_PENDING);
           assertThat(failureOf(future)).isInstanceOf(BatcherClosedException.class);
         } else if (call.stream().anyMatch(other -> other.kind() == Kind.THROW)) {
           assertThat(failureOf(future)).isInstanceOf(Poison.class);
@@ -204,7 +209,8 @@ class DynamicBatcherProperties {
       long cancelled = accepted.values().stream().filter(CompletableFuture::isCancelled).count();
       assertThat(stats.submitted()).isEqualTo(accepted.size());
       assertThat(stats.rejectedQueueFull()).isEqualTo(rejected.size());
-      assertThat(stats.completed() + stats.failed() + stats.cancelled()).isEqualTo(stats.submitted());
+      assertThat(stats.completed() + stats.failed() + stats.cancelled())
+          .isEqualTo(stats.submitted());
       assertThat(stats.cancelled()).isEqualTo(cancelled);
       assertThat(stats.queued()).isZero();
       assertThat(stats.activeBatches()).isZero();
@@ -222,7 +228,8 @@ class DynamicBatcherProperties {
   @Provide
   Arbitrary<List<Action>> actions() {
     Arbitrary<Kind> kinds =
-        Arbitraries.frequency(Tuple.of(8, Kind.OK), Tuple.of(1, Kind.THROW), Tuple.of(1, Kind.SHORT));
+        Arbitraries.frequency(
+            Tuple.of(8, Kind.OK), Tuple.of(1, Kind.THROW), Tuple.of(1, Kind.SHORT));
     Arbitrary<Action> submit = kinds.map(Submit::new);
     Arbitrary<Action> cancel = Arbitraries.integers().between(0, 50).map(Cancel::new);
     Arbitrary<Action> advance = Arbitraries.integers().between(0, 6).map(Advance::new);

@@ -10,9 +10,9 @@ import java.util.concurrent.locks.Condition;
 /**
  * A {@link BatcherClock} whose time moves only when a test calls {@link #advance}. The dispatcher
  * still really blocks (untimed, on its condition); {@link #advance} wakes it through the
- * registered listener. Tests synchronise with the dispatcher through {@link #awaitDispatcherWaitingUntil}
- * instead of sleeping: once the dispatcher waits for a future deadline, it has made every decision
- * the current state allows.
+ * registered listener. Tests synchronise with the dispatcher through {@link
+ * #awaitDispatcherWaitingUntil} instead of sleeping: once the dispatcher waits for a future
+ * deadline, it has made every decision the current state allows.
  *
  * <p>Times in the API are offsets from the clock's creation.
  */

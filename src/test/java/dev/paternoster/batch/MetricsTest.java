@@ -73,7 +73,8 @@ class MetricsTest {
     runTwoBatches();
     batcher.close();
 
-    var size = registry.get("paternoster.batcher.batch.size").tag("batcher", "classifier").summary();
+    var size =
+        registry.get("paternoster.batcher.batch.size").tag("batcher", "classifier").summary();
     assertThat(size.count()).isEqualTo(2);
     assertThat(size.totalAmount()).isEqualTo(6.0);
     assertThat(size.max()).isEqualTo(4.0);
@@ -87,10 +88,8 @@ class MetricsTest {
     assertThat(latency.count()).isEqualTo(2);
     assertThat(latency.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(6.0);
 
-    assertThat(registry.get("paternoster.batcher.requests").tag("outcome", "completed").counter().count())
-        .isEqualTo(6.0);
-    assertThat(registry.get("paternoster.batcher.batches").tag("outcome", "succeeded").counter().count())
-        .isEqualTo(2.0);
+    assertThat(counter("paternoster.batcher.requests", "completed")).isEqualTo(6.0);
+    assertThat(counter("paternoster.batcher.batches", "succeeded")).isEqualTo(2.0);
     assertThat(registry.get("paternoster.batcher.queue.size").gauge().value()).isZero();
     assertThat(registry.get("paternoster.batcher.batches.active").gauge().value()).isZero();
   }
@@ -101,6 +100,10 @@ class MetricsTest {
     batcher.submit("b");
     assertThat(registry.get("paternoster.batcher.queue.size").gauge().value()).isEqualTo(2.0);
     batcher.close();
+  }
+
+  private double counter(String name, String outcome) {
+    return registry.get(name).tag("outcome", outcome).counter().count();
   }
 
   /** [a, b] leaves by deadline at 10 ms (a waited 10, b 6); [c, d, e, f] leaves full at once. */

@@ -13,13 +13,14 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** close(): stop accepting, drain or fail what is queued, wait for running batches, leave no threads. */
+/** close(): stop accepting, drain or fail the queue, wait for running batches, leave no threads. */
 class ShutdownTest {
 
   private final ManualClock clock = new ManualClock();
   private final RecordingFunction<String, String> function = RecordingFunction.upperCase();
 
-  private DynamicBatcher<String, String> start(String name, int maxBatchSize, ThreadFactory threads) {
+  private DynamicBatcher<String, String> start(
+      String name, int maxBatchSize, ThreadFactory threads) {
     DynamicBatcher.Builder<String, String> builder =
         DynamicBatcher.builder(function)
             .name(name)

@@ -126,7 +126,8 @@ public class BatcherBenchmark {
     callPerRequest(WITH_CALL_COST, blackhole);
   }
 
-  private static void submitAllAndJoin(DynamicBatcher<Integer, Integer> batcher, Blackhole blackhole) {
+  private static void submitAllAndJoin(
+      DynamicBatcher<Integer, Integer> batcher, Blackhole blackhole) {
     List<CompletableFuture<Integer>> futures = new ArrayList<>(REQUESTS);
     for (int i = 0; i < REQUESTS; i++) futures.add(batcher.submit(i));
     for (CompletableFuture<Integer> future : futures) blackhole.consume(future.join());
