@@ -312,10 +312,7 @@ public final class Engine implements AutoCloseable {
       }
       drainInbox();
       if (shuttingDown && (!scheduler.hasWork() || System.nanoTime() - shutdownDeadline >= 0)) return;
-      if (!scheduler.hasWork()) {
-        publishSnapshot();
-        continue;
-      }
+      if (!scheduler.hasWork()) continue;
       if (scheduler.isIdle() && !config.maxWait().isZero() && !shuttingDown) {
         gatherFirstBatch();
         if (!scheduler.hasWork()) continue;
@@ -327,6 +324,7 @@ public final class Engine implements AutoCloseable {
   private void drainInbox() {
     Command c;
     while ((c = inbox.poll()) != null) handle(c);
+    publishSnapshot();
   }
 
   /**
@@ -372,7 +370,7 @@ public final class Engine implements AutoCloseable {
       publishSnapshot();
       return;
     }
-    List<Scheduler.Emission> emissions;
+    List<RequestState> done = new ArrayList<>();
     try {
       float[] logits = runner.run(batch);
       List<ScheduledBatch.Entry> entries = batch.entries();
@@ -381,17 +379,14 @@ public final class Engine implements AutoCloseable {
       for (int i = 0; i < samples.length; i++) {
         if (entries.get(i).sample()) samples[i] = sampler.sample(entries.get(i).seq(), logits, row++ * vocabSize);
       }
-      emissions = scheduler.postprocess(batch, samples, System.nanoTime());
+      deliver(scheduler.postprocess(batch, samples, System.nanoTime()), done);
     } catch (Throwable e) {
       if (e instanceof InternalError fatal) throw fatal;
       // Includes OutOfMemoryError: the batch that needed the memory fails, the engine goes on.
-      failBatch(batch, e);
-      emissions = List.of();
+      failBatch(batch, e, done);
     }
-    deliver(emissions);
     steps++;
     StepStats stats = stats(batch, System.nanoTime() - t0);
-    publishSnapshot();
     for (EngineObserver o : observers) {
       try {
         o.onStep(stats);
@@ -399,22 +394,24 @@ public final class Engine implements AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "observer failed in onStep", e);
       }
     }
+    complete(done);
   }
 
   /** A failed forward (or sampling) step fails the requests in it, and only them. */
-  private void failBatch(ScheduledBatch batch, Throwable e) {
+  private void failBatch(ScheduledBatch batch, Throwable e, List<RequestState> done) {
     Set<RequestState> hit = new LinkedHashSet<>();
     for (ScheduledBatch.Entry en : batch.entries()) hit.add(en.seq().request);
     LOG.log(System.Logger.Level.WARNING, "step " + (steps + 1) + " failed, failing its " + hit.size() + " request(s): " + hit, e);
     String message = String.valueOf(e.getMessage() != null ? e.getMessage() : e.toString());
-    for (RequestState r : hit) if (!r.isDone()) end(r, FinishReason.ERROR, message);
+    for (RequestState r : hit) if (!r.isDone()) done.add(endChoices(r, FinishReason.ERROR, message));
   }
 
-  private void deliver(List<Scheduler.Emission> emissions) {
+  /** Streams the step's tokens at once; requests that finished are completed after the step's stats. */
+  private void deliver(List<Scheduler.Emission> emissions, List<RequestState> done) {
     for (Scheduler.Emission em : emissions) {
       RequestState r = em.request();
       if (!r.abortRequested()) notify(r, em.event());
-      if (em.event().isFinal() && r.isDone()) complete(r);
+      if (em.event().isFinal() && r.isDone()) done.add(r);
     }
   }
 
@@ -429,9 +426,13 @@ public final class Engine implements AutoCloseable {
   }
 
   private void end(RequestState r, FinishReason reason, String message) {
+    complete(List.of(endChoices(r, reason, message)));
+  }
+
+  private RequestState endChoices(RequestState r, FinishReason reason, String message) {
     if (!r.admitted) queued.decrementAndGet();
     for (TokenEvent e : scheduler.end(r, reason, message)) notify(r, e);
-    complete(r);
+    return r;
   }
 
   private void endAll(FinishReason reason, String message) {
@@ -447,21 +448,37 @@ public final class Engine implements AutoCloseable {
         case Command.Shutdown s -> {}
       }
     }
-    for (RequestState r : List.copyOf(live.values())) if (!r.isDone()) end(r, reason, message);
+    List<RequestState> done = new ArrayList<>();
+    for (RequestState r : List.copyOf(live.values())) if (!r.isDone()) done.add(endChoices(r, reason, message));
+    complete(done);
   }
 
-  private void complete(RequestState r) {
-    GenerationResult result = r.toResult(System.nanoTime());
-    live.remove(r.id(), r);
-    requestsFinished++;
-    for (EngineObserver o : observers) {
-      try {
-        o.onRequestFinished(result);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "observer failed in onRequestFinished", e);
+  /**
+   * Finishes requests: observers first, then the snapshot, then the futures, so that whoever waits
+   * on a result sees counters and metrics that already include it.
+   */
+  private void complete(List<RequestState> done) {
+    if (done.isEmpty()) {
+      publishSnapshot();
+      return;
+    }
+    long now = System.nanoTime();
+    List<GenerationResult> results = new ArrayList<>(done.size());
+    for (RequestState r : done) {
+      GenerationResult result = r.toResult(now);
+      results.add(result);
+      live.remove(r.id(), r);
+      requestsFinished++;
+      for (EngineObserver o : observers) {
+        try {
+          o.onRequestFinished(result);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.WARNING, "observer failed in onRequestFinished", e);
+        }
       }
     }
-    r.complete(result);
+    publishSnapshot();
+    for (int i = 0; i < done.size(); i++) done.get(i).complete(results.get(i));
   }
 
   private StepStats stats(ScheduledBatch batch, long wallNanos) {
