@@ -14,6 +14,13 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  static {
+    // One line per log record, on stderr: "INFO engine.Engine: message".
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+    }
+  }
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
