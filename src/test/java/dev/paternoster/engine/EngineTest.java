@@ -61,7 +61,8 @@ class EngineTest {
   void preemptionByRecomputeKeepsOutputsExactAndIsCounted() {
     FakeModel model = new FakeModel();
     // 12 pages of 4 = 48 positions; five requests of up to 40 positions each must take turns.
-    try (Engine engine = Engine.start(model, config(12).maxModelLen(48).maxWait(Duration.ofSeconds(5)).maxNumSeqs(5).build())) {
+    // maxWait only gathers the first batch: preempted sequences never wait for it (await times out at 20 s).
+    try (Engine engine = Engine.start(model, config(12).maxModelLen(48).maxWait(Duration.ofSeconds(60)).maxNumSeqs(5).build())) {
       List<RequestHandle> hs = new ArrayList<>();
       for (int i = 0; i < 5; i++) hs.add(engine.submit(new GenerationRequest("p" + i, prompt(10 + i, 12), SamplingParams.greedy(28)), null));
       for (int i = 0; i < 5; i++) {
@@ -222,7 +223,7 @@ class EngineTest {
       assertNoLeaks(engine);
     }
     // Two requests in the same failing step both fail; the engine goes on with the next one.
-    try (Engine engine = Engine.start(model, config(100).maxWait(Duration.ofSeconds(5)).maxNumSeqs(2).build())) {
+    try (Engine engine = Engine.start(model, config(100).maxWait(Duration.ofMillis(300)).maxNumSeqs(2).build())) {
       RequestHandle x = engine.submit(new GenerationRequest("x", prompt(5, 8), SamplingParams.greedy(5)), null);
       RequestHandle bad = engine.submit(new GenerationRequest("bad", poison, SamplingParams.greedy(5)), null);
       assertThat(await(x).choice().finishReason()).isEqualTo(FinishReason.ERROR);
