@@ -419,7 +419,9 @@ public final class Engine implements AutoCloseable {
   private void deliver(List<Scheduler.Emission> emissions, List<RequestState> done) {
     for (Scheduler.Emission em : emissions) {
       RequestState r = em.request();
-      if (!r.abortRequested()) notify(r, em.event());
+      // Delivered even if an abort is pending (it takes effect before the next step): the stream
+      // then still adds up to the result's text.
+      notify(r, em.event());
       if (em.event().isFinal() && r.isDone()) done.add(r);
     }
   }
