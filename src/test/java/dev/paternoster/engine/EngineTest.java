@@ -302,11 +302,20 @@ class EngineTest {
       assertInvalid(engine, new GenerationRequest("x", prompt(1, 2000), SamplingParams.greedy(100)), "max_tokens", "prompt has 2000 tokens and max_tokens is 100, together 2100, but the context holds 2048");
       assertInvalid(engine, new GenerationRequest("x", prompt(1, 5), SamplingParams.builder().topP(1.5f).build()), "top_p", "top_p must be in (0, 1], got 1.5");
       assertInvalid(engine, new GenerationRequest(" ", prompt(1, 5), SamplingParams.greedy(1)), "request_id", "request_id must not be empty");
-      Events ev = new Events();
-      RequestHandle h = engine.submit(new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(200)), ev);
+      // The first forward of "dup" blocks until released: the request is certainly alive meanwhile.
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      model.beforeForward = b -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      };
+      RequestHandle h = engine.submit(new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(200)), null);
       assertInvalid(engine, new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(1)), "request_id", "request_id 'dup' is already in use");
       h.abort();
-      await(h);
+      release.countDown();
+      assertThat(await(h).choice().finishReason()).isEqualTo(FinishReason.ABORT);
       assertThat(engine.submit(new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(1)), null).result().join().choice().tokenIds()).hasSize(1);
       assertNoLeaks(engine);
     }
