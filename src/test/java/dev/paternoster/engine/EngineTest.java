@@ -36,9 +36,9 @@ class EngineTest {
     Steps steps = new Steps();
     try (Engine engine = Engine.start(model, config(400).maxNumBatchedTokens(32).build())) {
       engine.addObserver(steps);
-      RequestHandle a = engine.submit(new GenerationRequest("A", prompt(1, 5), SamplingParams.greedy(60)), null);
+      RequestHandle a = engine.submit(new GenerationRequest("A", prompt(1, 5), SamplingParams.greedy(200)), null);
       Events first = new Events();
-      RequestHandle a2 = engine.submit(new GenerationRequest("A2", prompt(2, 5), SamplingParams.greedy(60)), first);
+      RequestHandle a2 = engine.submit(new GenerationRequest("A2", prompt(2, 5), SamplingParams.greedy(200)), first);
       while (first.events.size() < 2) Thread.onSpinWait();
       RequestHandle l = engine.submit(new GenerationRequest("L", prompt(3, 300), SamplingParams.greedy(3)), null);
       await(l);
