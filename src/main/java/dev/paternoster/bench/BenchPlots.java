@@ -13,10 +13,11 @@ public final class BenchPlots {
    */
   public static String serving(String title, List<RunResult> runs) {
     List<SvgPlot.Series> tps = new ArrayList<>(), ttft = new ArrayList<>(), e2e = new ArrayList<>(), kv = new ArrayList<>();
+    double bin = binSeconds(runs.stream().mapToDouble(RunResult::durationSeconds).max().orElse(1));
     for (RunResult run : runs) {
-      double[] y = RunSummary.outputTokensPerSecond(run, 1.0);
+      double[] y = RunSummary.outputTokensPerSecond(run, bin);
       double[] x = new double[y.length];
-      for (int i = 0; i < x.length; i++) x[i] = i + 0.5;
+      for (int i = 0; i < x.length; i++) x[i] = (i + 0.5) * bin;
       tps.add(SvgPlot.Series.line(run.label(), x, y));
       List<RequestRecord> ok = run.records().stream().filter(RequestRecord::succeeded).toList();
       ttft.add(SvgPlot.cdf(run.label(), ok.stream().mapToDouble(r -> r.ttftSeconds() * 1e3).toArray()));
@@ -29,11 +30,19 @@ public final class BenchPlots {
       }
     }
     List<SvgPlot.Chart> charts = new ArrayList<>(List.of(
-        new SvgPlot.Chart("Output tokens/s over time", "time since start (s)", "output tokens/s", tps),
+        new SvgPlot.Chart("Output tokens/s over time (" + bin + " s bins)", "time since start (s)", "output tokens/s", tps, true),
         new SvgPlot.Chart("Time to first token (CDF)", "TTFT (ms)", "fraction of requests", ttft),
         new SvgPlot.Chart("End-to-end latency (CDF)", "latency (ms)", "fraction of requests", e2e)));
-    if (!kv.isEmpty()) charts.add(new SvgPlot.Chart("KV cache usage", "time since start (s)", "pages in use (%)", kv));
+    if (!kv.isEmpty()) charts.add(new SvgPlot.Chart("KV cache usage", "time since start (s)", "pages in use (%)", kv, true));
     return SvgPlot.render(title, charts, 2);
+  }
+
+  /** About 40 bins over the run, of a round width (0.1, 0.2, 0.5, 1, 2, 5 ... s): readable for short and long runs. */
+  static double binSeconds(double durationSeconds) {
+    double raw = Math.max(durationSeconds, 0.1) / 40;
+    double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    double step = raw / magnitude <= 1 ? 1 : raw / magnitude <= 2 ? 2 : raw / magnitude <= 5 ? 5 : 10;
+    return Math.max(0.1, java.math.BigDecimal.valueOf(step).multiply(java.math.BigDecimal.valueOf(magnitude)).doubleValue());
   }
 
   /** Latency and throughput against the offered request rate. */

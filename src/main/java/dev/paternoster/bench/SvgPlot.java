@@ -34,10 +34,18 @@ public final class SvgPlot {
     }
   }
 
-  /** One panel: a title, axis labels and its series. */
-  public record Chart(String title, String xLabel, String yLabel, List<Series> series) {
+  /**
+   * One panel: a title, axis labels and its series.
+   *
+   * @param xFromZero start the x axis at 0 (time axes), not at the smallest x
+   */
+  public record Chart(String title, String xLabel, String yLabel, List<Series> series, boolean xFromZero) {
     public Chart {
       series = List.copyOf(series);
+    }
+
+    public Chart(String title, String xLabel, String yLabel, List<Series> series) {
+      this(title, xLabel, yLabel, series, false);
     }
   }
 
@@ -81,6 +89,7 @@ public final class SvgPlot {
     int plotW = PANEL_WIDTH - LEFT - RIGHT, plotH = PANEL_HEIGHT - TOP - BOTTOM;
     double[] xr = range(chart.series(), true), yr = range(chart.series(), false);
     if (yr[0] > 0) yr[0] = 0; // throughput and latency read best from zero
+    if (chart.xFromZero() && xr[0] > 0) xr[0] = 0;
     double[] xt = ticks(xr[0], xr[1]), yt = ticks(yr[0], yr[1]);
     double xmin = xt[0], xmax = xt[xt.length - 1], ymin = yt[0], ymax = yt[yt.length - 1];
     int px = x0 + LEFT, py = y0 + TOP;

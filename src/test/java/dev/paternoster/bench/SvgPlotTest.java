@@ -60,4 +60,11 @@ class SvgPlotTest {
     assertThat(s.x()).containsExactly(1, 1, 2);
     assertThat(s.step()).isTrue();
   }
+
+  @Test
+  void throughputBinsAreRoundAndAboutFortyPerRun() {
+    assertThat(BenchPlots.binSeconds(2.3)).isEqualTo(0.1);
+    assertThat(BenchPlots.binSeconds(60)).isEqualTo(2.0);
+    assertThat(BenchPlots.binSeconds(300)).isEqualTo(10.0);
+  }
 }
