@@ -151,7 +151,7 @@ stop_server() {
 bench_url() {
   local port=$1 json=$2
   "$PN" bench --url "http://127.0.0.1:$port" --concurrency "$CLIENTS" --num-requests "$REQUESTS" \
-    --input-len "$PP" --output-len "$TG" --model-file "$MODEL" --seed 1 --json "$json"
+    --input-len "$PP" --output-len "$TG" --tokenizer "$MODEL" --seed 1 --json "$json"
 }
 
 if [ "$SKIP_LLAMACPP" = 0 ]; then
