@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Engine implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+  private static final long PREEMPTION_WARNING_INTERVAL = TimeUnit.SECONDS.toNanos(30);
 
   /** Messages from other threads to the engine thread. */
   private sealed interface Command {
@@ -78,6 +79,7 @@ public final class Engine implements AutoCloseable {
   // Engine thread only.
   private boolean shuttingDown;
   private long shutdownDeadline;
+  private long lastPreemptionWarning = System.nanoTime() - PREEMPTION_WARNING_INTERVAL;
   private long requestsFinished;
   private volatile long steps;
   private volatile EngineSnapshot snapshot;
@@ -365,6 +367,13 @@ public final class Engine implements AutoCloseable {
   private void step() {
     long t0 = System.nanoTime();
     ScheduledBatch batch = scheduler.schedule(t0);
+    if (batch.preemptions() > 0 && t0 - lastPreemptionWarning >= PREEMPTION_WARNING_INTERVAL) {
+      // Preemption is recompute work: say so (rate-limited) so that thrash is visible, not silent.
+      lastPreemptionWarning = t0;
+      LOG.log(System.Logger.Level.WARNING,
+          "KV cache full: preempted {0} sequence(s) for recompute ({1} in total); more KV memory or a lower max_num_seqs would avoid it",
+          batch.preemptions(), scheduler.preemptionsTotal);
+    }
     if (batch.isEmpty()) {
       // Only after preemptions (admission is skipped in such a step); the next step admits.
       publishSnapshot();
@@ -410,7 +419,9 @@ public final class Engine implements AutoCloseable {
   private void deliver(List<Scheduler.Emission> emissions, List<RequestState> done) {
     for (Scheduler.Emission em : emissions) {
       RequestState r = em.request();
-      if (!r.abortRequested()) notify(r, em.event());
+      // Delivered even if an abort is pending (it takes effect before the next step): the stream
+      // then still adds up to the result's text.
+      notify(r, em.event());
       if (em.event().isFinal() && r.isDone()) done.add(r);
     }
   }
@@ -512,6 +523,15 @@ public final class Engine implements AutoCloseable {
    * referenced: the leak check once every request has ended.
    */
   String checkPages(boolean idle) {
+    if (!thread.isAlive()) {
+      // Stopped engine: its thread's writes happen-before isAlive() returning false.
+      try {
+        blocks.checkInvariants(idle);
+        return idle && (scheduler.hasWork() || !live.isEmpty()) ? "requests still alive: " + live.keySet() : null;
+      } catch (RuntimeException e) {
+        return e.getMessage();
+      }
+    }
     var done = new java.util.concurrent.CompletableFuture<String>();
     inbox.add(new Command.Run(() -> {
       try {

@@ -45,7 +45,9 @@ final class Sampler {
     Integer numLogprobs = p.logprobs();
     if (numLogprobs != null) System.arraycopy(logits, off, raw, 0, vocab);
 
-    for (Map.Entry<Integer, Float> e : p.logitBias().entrySet()) logits[off + e.getKey()] += e.getValue();
+    if (!p.logitBias().isEmpty()) {
+      for (Map.Entry<Integer, Float> e : p.logitBias().entrySet()) logits[off + e.getKey()] += e.getValue();
+    }
     if (s.numOutput() < p.minTokens()) {
       if (!p.ignoreEos()) for (int t : endTokens) logits[off + t] = Float.NEGATIVE_INFINITY;
       for (int t : p.stopTokenIds()) logits[off + t] = Float.NEGATIVE_INFINITY;

@@ -92,8 +92,13 @@ final class Scheduler {
     return waiting.size() + cohort.size();
   }
 
-  /** Whether waiting work would already fill a batch (no point holding it longer). */
+  /**
+   * Whether holding the waiting work for a fuller batch is pointless: it would already fill one, or
+   * it includes preempted (or n > 1 sibling) sequences, which have waited enough.
+   */
   boolean batchFull() {
+    for (Sequence s : cohort) if (s.request.admitted) return true;
+    for (Sequence s : waiting) if (s.request.admitted) return true;
     if (mode == EngineConfig.Mode.STATIC) return waiting.size() >= maxBatchSize;
     if (waiting.size() >= maxNumSeqs) return true;
     long tokens = 0;

@@ -14,13 +14,21 @@ class EngineAbortTest {
   @Test
   void abortWhileWaiting() {
     FakeModel model = new FakeModel();
-    model.beforeForward = b -> EngineTest.sleep(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    model.beforeForward = b -> {
+      try {
+        release.await(); // "run" holds the only slot until the abort has been sent
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
     try (Engine engine = Engine.start(model, config(100).maxNumSeqs(1).build())) {
       RequestHandle running = engine.submit(new GenerationRequest("run", prompt(1, 5), SamplingParams.greedy(30)), null);
       Events ev = new Events();
       RequestHandle waiting = engine.submit(new GenerationRequest("wait", prompt(2, 5), SamplingParams.greedy(30)), ev);
       waiting.abort();
       waiting.abort(); // idempotent
+      release.countDown();
       GenerationResult r = await(waiting);
       assertThat(r.choice().finishReason()).isEqualTo(FinishReason.ABORT);
       assertThat(r.choice().tokenIds()).isEmpty();

@@ -36,9 +36,9 @@ class EngineTest {
     Steps steps = new Steps();
     try (Engine engine = Engine.start(model, config(400).maxNumBatchedTokens(32).build())) {
       engine.addObserver(steps);
-      RequestHandle a = engine.submit(new GenerationRequest("A", prompt(1, 5), SamplingParams.greedy(60)), null);
+      RequestHandle a = engine.submit(new GenerationRequest("A", prompt(1, 5), SamplingParams.greedy(200)), null);
       Events first = new Events();
-      RequestHandle a2 = engine.submit(new GenerationRequest("A2", prompt(2, 5), SamplingParams.greedy(60)), first);
+      RequestHandle a2 = engine.submit(new GenerationRequest("A2", prompt(2, 5), SamplingParams.greedy(200)), first);
       while (first.events.size() < 2) Thread.onSpinWait();
       RequestHandle l = engine.submit(new GenerationRequest("L", prompt(3, 300), SamplingParams.greedy(3)), null);
       await(l);
@@ -61,7 +61,8 @@ class EngineTest {
   void preemptionByRecomputeKeepsOutputsExactAndIsCounted() {
     FakeModel model = new FakeModel();
     // 12 pages of 4 = 48 positions; five requests of up to 40 positions each must take turns.
-    try (Engine engine = Engine.start(model, config(12).maxModelLen(48).maxWait(Duration.ofSeconds(5)).maxNumSeqs(5).build())) {
+    // maxWait only gathers the first batch: preempted sequences never wait for it (await times out at 20 s).
+    try (Engine engine = Engine.start(model, config(12).maxModelLen(48).maxWait(Duration.ofSeconds(60)).maxNumSeqs(5).build())) {
       List<RequestHandle> hs = new ArrayList<>();
       for (int i = 0; i < 5; i++) hs.add(engine.submit(new GenerationRequest("p" + i, prompt(10 + i, 12), SamplingParams.greedy(28)), null));
       for (int i = 0; i < 5; i++) {
@@ -103,6 +104,7 @@ class EngineTest {
       assertThat(model.tokensComputed - before).isEqualTo(41 + 3);
       assertThat(r.timings().prefixCachedTokens()).isZero();
       assertThat(engine.snapshot().kvPagesCached()).isZero();
+      assertNoLeaks(engine);
     }
   }
 
@@ -222,7 +224,7 @@ class EngineTest {
       assertNoLeaks(engine);
     }
     // Two requests in the same failing step both fail; the engine goes on with the next one.
-    try (Engine engine = Engine.start(model, config(100).maxWait(Duration.ofSeconds(5)).maxNumSeqs(2).build())) {
+    try (Engine engine = Engine.start(model, config(100).maxWait(Duration.ofMillis(300)).maxNumSeqs(2).build())) {
       RequestHandle x = engine.submit(new GenerationRequest("x", prompt(5, 8), SamplingParams.greedy(5)), null);
       RequestHandle bad = engine.submit(new GenerationRequest("bad", poison, SamplingParams.greedy(5)), null);
       assertThat(await(x).choice().finishReason()).isEqualTo(FinishReason.ERROR);
@@ -250,6 +252,7 @@ class EngineTest {
       await(c);
       assertThat(steps.all().getFirst().entries()).extracting(StepEntry::requestId).containsExactly("a", "b", "c");
       assertThat(await(a).timings().queueSeconds()).isGreaterThanOrEqualTo(0.2);
+      assertNoLeaks(engine);
     }
   }
 
@@ -261,6 +264,7 @@ class EngineTest {
       assertThat(r.timings().queueSeconds()).isGreaterThanOrEqualTo(0.15);
       assertThat(r.timings().ttftSeconds()).isGreaterThanOrEqualTo(r.timings().queueSeconds());
       assertThat(r.timings().e2eSeconds()).isGreaterThanOrEqualTo(r.timings().ttftSeconds());
+      assertNoLeaks(engine);
     }
   }
 
@@ -301,11 +305,20 @@ class EngineTest {
       assertInvalid(engine, new GenerationRequest("x", prompt(1, 2000), SamplingParams.greedy(100)), "max_tokens", "prompt has 2000 tokens and max_tokens is 100, together 2100, but the context holds 2048");
       assertInvalid(engine, new GenerationRequest("x", prompt(1, 5), SamplingParams.builder().topP(1.5f).build()), "top_p", "top_p must be in (0, 1], got 1.5");
       assertInvalid(engine, new GenerationRequest(" ", prompt(1, 5), SamplingParams.greedy(1)), "request_id", "request_id must not be empty");
-      Events ev = new Events();
-      RequestHandle h = engine.submit(new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(200)), ev);
+      // The first forward of "dup" blocks until released: the request is certainly alive meanwhile.
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      model.beforeForward = b -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      };
+      RequestHandle h = engine.submit(new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(200)), null);
       assertInvalid(engine, new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(1)), "request_id", "request_id 'dup' is already in use");
       h.abort();
-      await(h);
+      release.countDown();
+      assertThat(await(h).choice().finishReason()).isEqualTo(FinishReason.ABORT);
       assertThat(engine.submit(new GenerationRequest("dup", prompt(1, 5), SamplingParams.greedy(1)), null).result().join().choice().tokenIds()).hasSize(1);
       assertNoLeaks(engine);
     }
@@ -337,6 +350,7 @@ class EngineTest {
     assertThatThrownBy(() -> engine.submit(new GenerationRequest("d", prompt(3, 4), SamplingParams.greedy(2)), null))
         .isInstanceOf(EngineClosedException.class);
     engine.close(); // idempotent
+    assertNoLeaks(engine);
   }
 
   @Test
@@ -348,6 +362,7 @@ class EngineTest {
     engine.shutdown(Duration.ofSeconds(20));
     assertThat(h.result()).isDone();
     assertThat(await(h).choice().finishReason()).isEqualTo(FinishReason.LENGTH);
+    assertNoLeaks(engine);
 
     Engine engine2 = Engine.start(model, config(400).build());
     RequestHandle h2 = engine2.submit(new GenerationRequest("b", prompt(1, 4), SamplingParams.greedy(1000)), null);
@@ -355,6 +370,7 @@ class EngineTest {
     GenerationResult r = await(h2);
     assertThat(r.choice().finishReason()).isEqualTo(FinishReason.ABORT);
     assertThat(r.choice().tokenIds().length).isLessThan(1000);
+    assertNoLeaks(engine2);
   }
 
   @Test
@@ -390,6 +406,7 @@ class EngineTest {
       assertThat(s.requestsFinishedTotal()).isEqualTo(1);
       assertThat(s.capacityTokens()).isEqualTo(engine.capacityTokens()).isEqualTo(400);
       assertThat(r.timings().meanInterTokenSeconds()).isPositive();
+      assertNoLeaks(engine);
     }
   }
 

@@ -52,12 +52,25 @@ final class Harness {
     assertThat(s.waiting()).isZero();
   }
 
-  /** Runs each request alone on a fresh, roomy engine: the reference every batched run must match. */
+  /**
+   * Runs the request alone on a fresh, roomy engine without prefix caching: the reference every
+   * batched run must match.
+   */
   static int[] alone(FakeModel.Rule rule, int[] prompt, SamplingParams params) {
-    FakeModel model = new FakeModel(rule, 2048, 4096);
-    try (Engine e = Engine.start(model, EngineConfig.builder().numPages(512).pageSize(4).maxNumSeqs(1).build())) {
-      return await(e.submit(new GenerationRequest("alone", prompt, params), TokenListener.NONE)).choice().tokenIds();
+    return aloneResult(rule, prompt, params).choice().tokenIds();
+  }
+
+  static GenerationResult aloneResult(FakeModel.Rule rule, int[] prompt, SamplingParams params) {
+    try (Engine e = soloEngine(rule)) {
+      return await(e.submit(new GenerationRequest("alone", prompt, params), TokenListener.NONE));
     }
+  }
+
+  /** An engine that runs one sequence at a time, with room for everything and no prefix cache. */
+  static Engine soloEngine(FakeModel.Rule rule) {
+    return Engine.start(
+        new FakeModel(rule, 2048, 4096),
+        EngineConfig.builder().numPages(1024).pageSize(4).maxNumSeqs(1).enablePrefixCaching(false).build());
   }
 
   /** Collects the events of a request, in order (thread-safe). */
