@@ -523,6 +523,15 @@ public final class Engine implements AutoCloseable {
    * referenced: the leak check once every request has ended.
    */
   String checkPages(boolean idle) {
+    if (!thread.isAlive()) {
+      // Stopped engine: its thread's writes happen-before isAlive() returning false.
+      try {
+        blocks.checkInvariants(idle);
+        return idle && (scheduler.hasWork() || !live.isEmpty()) ? "requests still alive: " + live.keySet() : null;
+      } catch (RuntimeException e) {
+        return e.getMessage();
+      }
+    }
     var done = new java.util.concurrent.CompletableFuture<String>();
     inbox.add(new Command.Run(() -> {
       try {

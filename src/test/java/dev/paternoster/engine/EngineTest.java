@@ -104,6 +104,7 @@ class EngineTest {
       assertThat(model.tokensComputed - before).isEqualTo(41 + 3);
       assertThat(r.timings().prefixCachedTokens()).isZero();
       assertThat(engine.snapshot().kvPagesCached()).isZero();
+      assertNoLeaks(engine);
     }
   }
 
@@ -251,6 +252,7 @@ class EngineTest {
       await(c);
       assertThat(steps.all().getFirst().entries()).extracting(StepEntry::requestId).containsExactly("a", "b", "c");
       assertThat(await(a).timings().queueSeconds()).isGreaterThanOrEqualTo(0.2);
+      assertNoLeaks(engine);
     }
   }
 
@@ -262,6 +264,7 @@ class EngineTest {
       assertThat(r.timings().queueSeconds()).isGreaterThanOrEqualTo(0.15);
       assertThat(r.timings().ttftSeconds()).isGreaterThanOrEqualTo(r.timings().queueSeconds());
       assertThat(r.timings().e2eSeconds()).isGreaterThanOrEqualTo(r.timings().ttftSeconds());
+      assertNoLeaks(engine);
     }
   }
 
@@ -347,6 +350,7 @@ class EngineTest {
     assertThatThrownBy(() -> engine.submit(new GenerationRequest("d", prompt(3, 4), SamplingParams.greedy(2)), null))
         .isInstanceOf(EngineClosedException.class);
     engine.close(); // idempotent
+    assertNoLeaks(engine);
   }
 
   @Test
@@ -358,6 +362,7 @@ class EngineTest {
     engine.shutdown(Duration.ofSeconds(20));
     assertThat(h.result()).isDone();
     assertThat(await(h).choice().finishReason()).isEqualTo(FinishReason.LENGTH);
+    assertNoLeaks(engine);
 
     Engine engine2 = Engine.start(model, config(400).build());
     RequestHandle h2 = engine2.submit(new GenerationRequest("b", prompt(1, 4), SamplingParams.greedy(1000)), null);
@@ -365,6 +370,7 @@ class EngineTest {
     GenerationResult r = await(h2);
     assertThat(r.choice().finishReason()).isEqualTo(FinishReason.ABORT);
     assertThat(r.choice().tokenIds().length).isLessThan(1000);
+    assertNoLeaks(engine2);
   }
 
   @Test
@@ -400,6 +406,7 @@ class EngineTest {
       assertThat(s.requestsFinishedTotal()).isEqualTo(1);
       assertThat(s.capacityTokens()).isEqualTo(engine.capacityTokens()).isEqualTo(400);
       assertThat(r.timings().meanInterTokenSeconds()).isPositive();
+      assertNoLeaks(engine);
     }
   }
 
