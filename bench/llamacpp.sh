@@ -186,7 +186,8 @@ if [ "$SKIP_PATERNOSTER" = 0 ]; then
   "$PN" bench --model "$MODEL" --concurrency "$CLIENTS" --num-requests "$REQUESTS" \
     --input-len "$PP" --output-len "$TG" --threads "$THREADS" --seed 1 --json "$OUT/paternoster-inprocess.json"
 
-  if "$PN" serve --help >/dev/null 2>&1; then
+  # picocli prints usage and exits 0 for an unknown command with --help, so look for it in the list
+  if "$PN" --help 2>/dev/null | grep -qE '^ +serve( |$)'; then
     log "paternoster serve + paternoster bench --url ($CLIENTS clients)"
     "$PN" serve --model "$MODEL" --host 127.0.0.1 --port "$PATERNOSTER_PORT" > "$OUT/paternoster-serve.log" 2>&1 &
     SERVER_PID=$!
