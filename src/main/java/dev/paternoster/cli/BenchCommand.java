@@ -313,13 +313,30 @@ public final class BenchCommand implements Callable<Integer> {
     return new BenchRunner(Duration.ofMillis(250), quiet ? ProgressBar.silent() : ProgressBar.stderr());
   }
 
-  /** One short unmeasured request: JIT compilation, page faults and connections happen before timing. */
+  /**
+   * A few short unmeasured requests, sent together: JIT compilation of the batched paths, page
+   * faults and connection setup happen before timing starts, not in the first requests' TTFT.
+   */
   private void warmup(Target t, Workload workload) {
     if (noWarmup) return;
-    RequestSpec first = workload.request(0, 0);
-    RequestRecord r = t.send(new RequestSpec(-1, 0, first.promptIds(), Math.min(first.outputTokens(), 8)));
-    if (!r.succeeded()) System.err.println("bench: warm-up request failed: " + r.error());
+    try (var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<RequestRecord>> sent = new ArrayList<>();
+      for (int i = 0; i < WARMUP_REQUESTS; i++) {
+        RequestSpec r = workload.request(i, 0);
+        sent.add(clients.submit(() -> t.send(new RequestSpec(-1 - r.index(), 0, r.promptIds(), Math.min(r.outputTokens(), 16)))));
+      }
+      for (var f : sent) {
+        RequestRecord r = f.get();
+        if (!r.succeeded()) System.err.println("bench: warm-up request failed: " + r.error());
+      }
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("warm-up failed", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
+
+  private static final int WARMUP_REQUESTS = 4;
 
   Workload workload(TokenPool tokens, int contextLength) {
     ArrivalProcess arrivals;
