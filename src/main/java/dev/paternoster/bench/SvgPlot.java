@@ -65,17 +65,19 @@ public final class SvgPlot {
   public static String render(String title, List<Chart> charts, int columns) {
     int cols = Math.max(1, Math.min(columns, charts.size()));
     int rows = (charts.size() + cols - 1) / cols;
-    int header = title == null ? 0 : 34;
-    int width = cols * PANEL_WIDTH, height = header + rows * PANEL_HEIGHT;
+    int width = cols * PANEL_WIDTH;
+    List<String> titleLines = title == null ? List.of() : wrap(title, width / 9);
+    int header = titleLines.isEmpty() ? 0 : 12 + 20 * titleLines.size();
+    int height = header + rows * PANEL_HEIGHT;
     StringBuilder svg = new StringBuilder();
     svg.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     svg.append(String.format(Locale.ROOT,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
             + "font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n", width, height, width, height));
     svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height));
-    if (title != null) {
-      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">%s</text>\n",
-          width / 2, escape(title)));
+    for (int i = 0; i < titleLines.size(); i++) {
+      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
+          width / 2, 22 + 20 * i, escape(titleLines.get(i))));
     }
     for (int i = 0; i < charts.size(); i++) {
       int x0 = (i % cols) * PANEL_WIDTH, y0 = header + (i / cols) * PANEL_HEIGHT;
@@ -176,6 +178,22 @@ public final class SvgPlot {
     double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
     int decimals = Math.max(0, (int) Math.ceil(-Math.log10(step) - 1e-9));
     return String.format(Locale.ROOT, "%." + Math.min(decimals, 6) + "f", v);
+  }
+
+  /** Splits a long title into lines of at most {@code max} characters, at spaces. */
+  static List<String> wrap(String text, int max) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    for (String word : text.split(" ")) {
+      if (!line.isEmpty() && line.length() + 1 + word.length() > max) {
+        lines.add(line.toString());
+        line.setLength(0);
+      }
+      if (!line.isEmpty()) line.append(' ');
+      line.append(word);
+    }
+    if (!line.isEmpty()) lines.add(line.toString());
+    return lines;
   }
 
   static String escape(String s) {

@@ -67,4 +67,10 @@ class SvgPlotTest {
     assertThat(BenchPlots.binSeconds(60)).isEqualTo(2.0);
     assertThat(BenchPlots.binSeconds(300)).isEqualTo(10.0);
   }
+
+  @Test
+  void longTitlesWrapAtSpaces() {
+    assertThat(SvgPlot.wrap("aaa bbb ccc ddd", 7)).containsExactly("aaa bbb", "ccc ddd");
+    assertThat(SvgPlot.wrap("short", 80)).containsExactly("short");
+  }
 }
