@@ -40,19 +40,19 @@ public final class Synthesizer {
     GGUFWriter w = new GGUFWriter();
     w.put("general.architecture", a);
     w.put("general.name", "paternoster-synth-" + s.name() + "-" + type.name().toLowerCase());
-    w.put("general.file_type", fileType(type));
-    w.put(a + ".context_length", s.contextLength());
-    w.put(a + ".embedding_length", s.dim());
-    w.put(a + ".block_count", s.layers());
-    w.put(a + ".feed_forward_length", s.ffnDim());
-    w.put(a + ".attention.head_count", s.heads());
-    w.put(a + ".attention.head_count_kv", s.kvHeads());
-    w.put(a + ".attention.key_length", s.headDim());
-    w.put(a + ".attention.value_length", s.headDim());
+    w.put("general.file_type", u32(fileType(type)));
+    w.put(a + ".context_length", u32(s.contextLength()));
+    w.put(a + ".embedding_length", u32(s.dim()));
+    w.put(a + ".block_count", u32(s.layers()));
+    w.put(a + ".feed_forward_length", u32(s.ffnDim()));
+    w.put(a + ".attention.head_count", u32(s.heads()));
+    w.put(a + ".attention.head_count_kv", u32(s.kvHeads()));
+    w.put(a + ".attention.key_length", u32(s.headDim()));
+    w.put(a + ".attention.value_length", u32(s.headDim()));
     w.put(a + ".attention.layer_norm_rms_epsilon", s.normEps());
     w.put(a + ".rope.freq_base", s.ropeTheta());
-    w.put(a + ".rope.dimension_count", s.headDim());
-    w.put(a + ".vocab_size", s.vocabSize());
+    w.put(a + ".rope.dimension_count", u32(s.headDim()));
+    w.put(a + ".vocab_size", u32(s.vocabSize()));
     addVocabulary(w, s.vocabSize());
 
     List<String> names = new ArrayList<>();
@@ -190,14 +190,19 @@ public final class Synthesizer {
     w.put("tokenizer.ggml.tokens", tokens);
     w.put("tokenizer.ggml.scores", scores);
     w.put("tokenizer.ggml.token_type", types);
-    w.put("tokenizer.ggml.bos_token_id", 1);
-    w.put("tokenizer.ggml.eos_token_id", 2);
-    w.put("tokenizer.ggml.unknown_token_id", 0);
+    w.put("tokenizer.ggml.bos_token_id", u32(1));
+    w.put("tokenizer.ggml.eos_token_id", u32(2));
+    w.put("tokenizer.ggml.unknown_token_id", u32(0));
     w.put("tokenizer.ggml.add_bos_token", true);
     w.put("tokenizer.ggml.add_eos_token", false);
   }
 
   /** llama.cpp's {@code llama_ftype} number for a file mostly of {@code t}. */
+  /** Counts and token ids as uint32: llama.cpp checks metadata types strictly. */
+  private static GGUFWriter.UInt32 u32(int v) {
+    return new GGUFWriter.UInt32(v);
+  }
+
   static int fileType(GGMLType t) {
     return switch (t) {
       case F32 -> 0;

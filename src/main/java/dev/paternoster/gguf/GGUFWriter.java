@@ -32,8 +32,19 @@ public final class GGUFWriter {
   private final int alignment = GGUFFile.DEFAULT_ALIGNMENT;
 
   /**
-   * Adds a metadata value: String, Integer (int32), Long (uint64), Float, Double, Boolean,
-   * String[], int[] (int32 array), float[] (float32 array).
+   * An unsigned 32-bit metadata value. llama.cpp reads counts and token ids ({@code
+   * general.file_type}, {@code *.context_length}, {@code tokenizer.ggml.bos_token_id}, ...) as
+   * uint32 and refuses a file whose key has another integer type.
+   */
+  public record UInt32(int value) {
+    public UInt32 {
+      if (value < 0) throw new IllegalArgumentException("uint32 value must not be negative, got " + value);
+    }
+  }
+
+  /**
+   * Adds a metadata value: String, Integer (int32), {@link UInt32}, Long (uint64), Float, Double,
+   * Boolean, String[], int[] (int32 array), float[] (float32 array).
    */
   public GGUFWriter put(String key, Object value) {
     metadata.put(key, value);
@@ -89,6 +100,7 @@ public final class GGUFWriter {
     switch (v) {
       case String s -> { out.i32(8); out.string(s); }
       case Integer i -> { out.i32(5); out.i32(i); }
+      case UInt32 u -> { out.i32(4); out.i32(u.value()); }
       case Long l -> { out.i32(10); out.i64(l); }
       case Float f -> { out.i32(6); out.i32(Float.floatToRawIntBits(f)); }
       case Double d -> { out.i32(12); out.i64(Double.doubleToRawLongBits(d)); }
