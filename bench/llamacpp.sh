@@ -29,6 +29,7 @@ PARALLEL="1,16,32"
 CLIENTS=32
 REQUESTS=64
 SERVER_SLOTS=8
+REPS=3
 
 usage() {
   cat <<EOF
@@ -42,6 +43,7 @@ usage: bench/llamacpp.sh [--build-only] [--model GGUF] [options]
   --requests N           requests of the serving benchmark (default: $REQUESTS)
   --clients N            concurrent clients of the serving benchmark (default: $CLIENTS)
   --parallel LIST        sequences for the batched benchmark (default: $PARALLEL)
+  --reps N               llama-bench repetitions (default: $REPS)
   --skip-llamacpp        only run Paternoster
   --skip-paternoster     only run llama.cpp
 EOF
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
     --requests) REQUESTS="$2"; shift ;;
     --clients) CLIENTS="$2"; shift ;;
     --parallel) PARALLEL="$2"; shift ;;
+    --reps) REPS="$2"; shift ;;
     --skip-llamacpp) SKIP_LLAMACPP=1 ;;
     --skip-paternoster) SKIP_PATERNOSTER=1 ;;
     -h|--help) usage; exit 0 ;;
@@ -120,6 +123,9 @@ MODEL="$(readlink -f "$MODEL")"
 OUT="${OUT:-$(mktemp -d /tmp/paternoster-vs-llamacpp.XXXXXX)}"
 mkdir -p "$OUT"
 log "model $MODEL, $THREADS threads, raw results in $OUT"
+# Other processes on the same cores distort both engines (llama.cpp's spinning thread barriers
+# most): the load average goes on record with the results.
+log "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 PN="$ROOT/paternoster"
 SERVER_PID=""
@@ -156,7 +162,7 @@ bench_url() {
 
 if [ "$SKIP_LLAMACPP" = 0 ]; then
   log "llama-bench: pp$PP / tg$TG"
-  "$BIN/llama-bench" -m "$MODEL" -p "$PP" -n "$TG" -t "$THREADS" -r 3 -o json > "$OUT/llama-bench.json"
+  "$BIN/llama-bench" -m "$MODEL" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -o json > "$OUT/llama-bench.json"
 
   # Every sequence needs PP+TG cells; size the context for the largest parallel count.
   max_pl=$(echo "$PARALLEL" | tr ',' '\n' | sort -n | tail -1)
@@ -201,6 +207,8 @@ if [ "$SKIP_PATERNOSTER" = 0 ]; then
     log "this build has no 'paternoster serve' yet: skipping the HTTP comparison"
   fi
 fi
+
+log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The summary table: node is at hand (npm needs it), so it reads the JSON files.
 node - "$OUT" "$PP" "$TG" <<'EOF'
