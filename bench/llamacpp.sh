@@ -30,6 +30,7 @@ CLIENTS=32
 REQUESTS=64
 SERVER_SLOTS=8
 REPS=3
+ONLY="bench,batched,serving"
 
 usage() {
   cat <<EOF
@@ -44,6 +45,7 @@ usage: bench/llamacpp.sh [--build-only] [--model GGUF] [options]
   --clients N            concurrent clients of the serving benchmark (default: $CLIENTS)
   --parallel LIST        sequences for the batched benchmark (default: $PARALLEL)
   --reps N               llama-bench repetitions (default: $REPS)
+  --only LIST            phases to run, of bench (pp/tg), batched, serving (default: all)
   --skip-llamacpp        only run Paternoster
   --skip-paternoster     only run llama.cpp
 EOF
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
     --clients) CLIENTS="$2"; shift ;;
     --parallel) PARALLEL="$2"; shift ;;
     --reps) REPS="$2"; shift ;;
+    --only) ONLY="$2"; shift ;;
     --skip-llamacpp) SKIP_LLAMACPP=1 ;;
     --skip-paternoster) SKIP_PATERNOSTER=1 ;;
     -h|--help) usage; exit 0 ;;
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
 done
 
 log() { echo "[llamacpp.sh] $*" >&2; }
+phase() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 SRC="$CACHE/src"
 BUILD="$CACHE/build"
@@ -161,16 +165,22 @@ bench_url() {
 }
 
 if [ "$SKIP_LLAMACPP" = 0 ]; then
-  log "llama-bench: pp$PP / tg$TG"
-  "$BIN/llama-bench" -m "$MODEL" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -o json > "$OUT/llama-bench.json"
+  if phase bench; then
+    log "llama-bench: pp$PP / tg$TG"
+    "$BIN/llama-bench" -m "$MODEL" -p "$PP" -n "$TG" -t "$THREADS" -r "$REPS" -o json > "$OUT/llama-bench.json"
+  fi
 
-  # Every sequence needs PP+TG cells; size the context for the largest parallel count.
-  max_pl=$(echo "$PARALLEL" | tr ',' '\n' | sort -n | tail -1)
-  log "llama-batched-bench: $PARALLEL sequences x ($PP in, $TG out)"
-  "$BIN/llama-batched-bench" -m "$MODEL" -c $((max_pl * (PP + TG))) -b 2048 -ub 512 \
-    -npp "$PP" -ntg "$TG" -npl "$PARALLEL" -t "$THREADS" --output-format jsonl \
-    > "$OUT/llama-batched-bench.jsonl" 2> "$OUT/llama-batched-bench.log"
+  if phase batched; then
+    # Every sequence needs PP+TG cells; size the context for the largest parallel count.
+    max_pl=$(echo "$PARALLEL" | tr ',' '\n' | sort -n | tail -1)
+    log "llama-batched-bench: $PARALLEL sequences x ($PP in, $TG out)"
+    "$BIN/llama-batched-bench" -m "$MODEL" -c $((max_pl * (PP + TG))) -b 2048 -ub 512 \
+      -npp "$PP" -ntg "$TG" -npl "$PARALLEL" -t "$THREADS" --output-format jsonl \
+      > "$OUT/llama-batched-bench.jsonl" 2> "$OUT/llama-batched-bench.log"
+  fi
+fi
 
+if [ "$SKIP_LLAMACPP" = 0 ] && phase serving; then
   log "llama-server -np $SERVER_SLOTS + paternoster bench --url ($CLIENTS clients)"
   "$BIN/llama-server" -m "$MODEL" --host 127.0.0.1 --port "$LLAMA_PORT" -np "$SERVER_SLOTS" \
     -c $((SERVER_SLOTS * (PP + TG + 16))) -t "$THREADS" > "$OUT/llama-server.log" 2>&1 &
@@ -183,11 +193,17 @@ if [ "$SKIP_LLAMACPP" = 0 ]; then
   stop_server
 fi
 
-if [ "$SKIP_PATERNOSTER" = 0 ]; then
-  log "paternoster bench --batched-bench: $PARALLEL sequences x ($PP in, $TG out)"
-  "$PN" bench --model "$MODEL" --batched-bench --parallel "$PARALLEL" --input-len "$PP" --output-len "$TG" \
+if [ "$SKIP_PATERNOSTER" = 0 ] && { phase bench || phase batched; }; then
+  # One batched bench gives both the 1-sequence pp/tg numbers and the batched ones.
+  list="$PARALLEL"
+  phase batched || list=1
+  phase bench && [[ ",$list," != *",1,"* ]] && list="1,$list"
+  log "paternoster bench --batched-bench: $list sequences x ($PP in, $TG out)"
+  "$PN" bench --model "$MODEL" --batched-bench --parallel "$list" --input-len "$PP" --output-len "$TG" \
     --threads "$THREADS" --json "$OUT/paternoster-batched-bench.json"
+fi
 
+if [ "$SKIP_PATERNOSTER" = 0 ] && phase serving; then
   log "paternoster bench in-process ($CLIENTS clients)"
   "$PN" bench --model "$MODEL" --concurrency "$CLIENTS" --num-requests "$REQUESTS" \
     --input-len "$PP" --output-len "$TG" --threads "$THREADS" --seed 1 --json "$OUT/paternoster-inprocess.json"
