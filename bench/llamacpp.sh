@@ -158,10 +158,12 @@ stop_server() {
 }
 
 # The serving workload, identical for every server: closed loop, CLIENTS clients, exact lengths.
+# A long request timeout: llama-server answers queued requests only when a slot frees up, and on
+# busy cores the last of 32 clients can wait longer than the default 600 s.
 bench_url() {
   local port=$1 json=$2
   "$PN" bench --url "http://127.0.0.1:$port" --concurrency "$CLIENTS" --num-requests "$REQUESTS" \
-    --input-len "$PP" --output-len "$TG" --tokenizer "$MODEL" --seed 1 --json "$json"
+    --input-len "$PP" --output-len "$TG" --tokenizer "$MODEL" --seed 1 --request-timeout 3600 --json "$json"
 }
 
 if [ "$SKIP_LLAMACPP" = 0 ]; then
