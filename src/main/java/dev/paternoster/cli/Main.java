@@ -9,10 +9,17 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "Paternoster 0.1.0",
     description = "LLM inference server for the JVM with continuous batching.",
-    subcommands = {InspectCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {GenerateCommand.class, InspectCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  static {
+    // One line per log record, on stderr: "INFO engine.Engine: message".
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %3$s: %5$s%6$s%n");
+    }
+  }
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

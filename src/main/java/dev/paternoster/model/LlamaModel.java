@@ -77,9 +77,13 @@ public final class LlamaModel implements Model {
       Tokenizer tok = Tokenizers.fromGGUF(f);
       Backend backend = new CpuBackend(pool, c.contextLength() + maxBatchTokens);
       return new LlamaModel(f, c, tok, backend, maxBatchTokens);
-    } catch (RuntimeException e) {
+    } catch (GGUFException e) {
       f.close();
       throw e;
+    } catch (RuntimeException e) {
+      // A corrupt file can break the tokenizer or shape checks in many ways; name the file and the cause.
+      f.close();
+      throw new GGUFException(path + ": cannot load model (corrupt or unsupported file): " + e.getMessage(), e);
     }
   }
 
