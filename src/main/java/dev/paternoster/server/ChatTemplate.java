@@ -57,6 +57,14 @@ public final class ChatTemplate {
     return new ChatTemplate(source, bosToken, eosToken, false);
   }
 
+  /** The template in a GGUF file's {@code tokenizer.chat_template}, or the fallback when it has none. */
+  public static ChatTemplate fromGguf(java.nio.file.Path gguf, dev.paternoster.tokenizer.Tokenizer tokenizer) {
+    try (dev.paternoster.gguf.GGUFFile f = dev.paternoster.gguf.GGUFFile.open(gguf)) {
+      String source = f.has("tokenizer.chat_template") ? f.getString("tokenizer.chat_template") : null;
+      return of(source, ServedModel.bosText(tokenizer), ServedModel.eosText(tokenizer));
+    }
+  }
+
   public static ChatTemplate fallback(String bosToken, String eosToken) {
     return new ChatTemplate(FALLBACK_SOURCE, bosToken, eosToken, true);
   }
