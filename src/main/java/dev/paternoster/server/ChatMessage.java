@@ -74,7 +74,7 @@ public record ChatMessage(String role, String content, String name) {
       if (!part.isObject()) throw RequestFields.wrongType(pw, "a content part object", part);
       JsonNode type = part.get("type");
       if (type == null || !type.isTextual() || !type.textValue().equals("text")) {
-        throw ApiException.badRequest(pw + ".type", "Only text content parts ({\"type\":\"text\",\"text\":...}) are supported, got type "
+        throw ApiException.badRequest(pw + ".type", pw + ": only text content parts ({\"type\":\"text\",\"text\":...}) are supported, got type "
             + (type == null ? "null" : type.toString()));
       }
       JsonNode text = part.get("text");

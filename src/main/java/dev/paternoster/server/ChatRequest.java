@@ -33,11 +33,11 @@ public record ChatRequest(
     Boolean agp = f.bool("add_generation_prompt");
     JsonNode tools = f.raw("tools");
     if (tools != null && !(tools.isArray() && tools.isEmpty())) {
-      throw ApiException.badRequest("tools", "Tool calling is not supported by this server");
+      throw ApiException.badRequest("tools", "'tools': tool calling is not supported by this server");
     }
     JsonNode toolChoice = f.raw("tool_choice");
     if (toolChoice != null && !(toolChoice.isTextual() && toolChoice.textValue().equals("none"))) {
-      throw ApiException.badRequest("tool_choice", "Tool calling is not supported by this server");
+      throw ApiException.badRequest("tool_choice", "'tool_choice': tool calling is not supported by this server");
     }
     JsonNode rf = f.raw("response_format");
     if (rf != null) {

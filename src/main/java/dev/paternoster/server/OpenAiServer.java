@@ -84,11 +84,8 @@ public final class OpenAiServer implements AutoCloseable {
         LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
         Responses.error(ctx, ApiException.internal("Internal server error: " + describe(e)));
       });
-      r.error(404, ctx -> {
-        if (ctx.result() == null || ctx.result().isEmpty()) {
-          Responses.json(ctx, 404, ErrorResponse.of("No route for " + ctx.method() + " " + ctx.path(), "not_found_error", null, "not_found"));
-        }
-      });
+      r.error(404, ctx -> Responses.json(ctx, 404,
+          ErrorResponse.of("No route for " + ctx.method() + " " + ctx.path(), "not_found_error", null, "not_found")));
     });
   }
 

@@ -55,7 +55,7 @@ final class PromptBudget {
   static void checkTokenIds(int[] ids, int vocabSize, String param) {
     for (int i = 0; i < ids.length; i++) {
       if (ids[i] < 0 || ids[i] >= vocabSize) {
-        throw ApiException.badRequest(param, "token id " + ids[i] + " at position " + i + " is outside the vocabulary [0, " + vocabSize + ")");
+        throw ApiException.badRequest(param, "'" + param + "' has token id " + ids[i] + " at position " + i + " is outside the vocabulary [0, " + vocabSize + ")");
       }
     }
   }

@@ -108,7 +108,7 @@ let steps = [];               // the last STEPS_SHOWN steps: {step, batch:[{id, 
 const laneOf = new Map();     // request id -> lane number
 const lastSeen = new Map();   // request id -> last step it was in
 let tpsHistory = [];          // {t, prefill, decode}
-let maxBatch = 0, stepsSeen = 0;
+let maxBatch = 0, stepsSeen = 0, maxLanes = 0;
 
 function assignLanes(step) {
   for (const b of step.batch) {
@@ -168,6 +168,8 @@ function drawLanes() {
     ctx.textAlign = 'left';
   }
   live.dataset.lanes = String(labelled.size);
+  maxLanes = Math.max(maxLanes, labelled.size);
+  live.dataset.maxLanes = String(maxLanes);
 }
 
 function drawTps() {
