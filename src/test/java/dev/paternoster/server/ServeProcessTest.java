@@ -51,7 +51,7 @@ class ServeProcessTest {
       // A request long enough to still be running when SIGTERM arrives.
       CompletableFuture<HttpResponse<String>> running = http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions"))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Once\",\"max_tokens\":1500,\"ignore_eos\":true,\"n\":4}")).build(),
+          .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Once\",\"max_tokens\":400,\"ignore_eos\":true,\"n\":2}")).build(),
           HttpResponse.BodyHandlers.ofString());
       for (int i = 0; i < 500; i++) {
         String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
