@@ -24,7 +24,7 @@ class LiveViewStreamTest {
       assertThat(sse.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
       List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        requests.add(fx.http.sendAsync(ErrorsApiTest.post(fx, "{\"prompt\":\"Once upon a time\",\"max_tokens\":60,\"ignore_eos\":true}"),
+        requests.add(fx.http.sendAsync(ErrorsApiTest.post(fx, "{\"prompt\":\"Once upon a time\",\"max_tokens\":40,\"ignore_eos\":true}"),
             HttpResponse.BodyHandlers.ofString()));
       }
       int maxBatch = 0;
