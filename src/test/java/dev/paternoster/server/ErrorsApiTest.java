@@ -167,6 +167,22 @@ class ErrorsApiTest {
     }
   }
 
+  @Test
+  void aFailureInsideTheEngineIs500WithAMessage() throws Exception {
+    try (ServerFixture broken = ServerFixture.start()) {
+      broken.throttled.failing = true;
+      JsonNode e = error(broken.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":3}"), 500);
+      assertThat(e.get("type").asText()).isEqualTo("server_error");
+      assertThat(e.get("message").asText()).contains("Generation failed inside the engine");
+      HttpResponse<String> stream = broken.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":3,\"stream\":true}");
+      assertThat(stream.statusCode()).isEqualTo(200); // headers were sent before the failure
+      assertThat(Sse.chunks(stream.body()).getLast().get("error").get("type").asText()).isEqualTo("server_error");
+      assertThat(Sse.data(stream.body()).getLast()).isEqualTo("[DONE]");
+      broken.throttled.failing = false;
+      assertThat(broken.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":3}").statusCode()).isEqualTo(200);
+    }
+  }
+
   static HttpRequest post(ServerFixture f, String body) {
     return HttpRequest.newBuilder(URI.create(f.url("/v1/completions"))).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
