@@ -59,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
       cfg.http.compressionStrategy = CompressionStrategy.NONE; // gzip would buffer SSE streams
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
       cfg.jetty.addConnector((server, httpConfig) -> {
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setHost(options.host());

@@ -115,6 +115,16 @@ class ErrorsApiTest {
   }
 
   @Test
+  void errorsJettyAnswersItselfAreJsonToo() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      s.getOutputStream().write("GARBAGE\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String raw = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(raw).startsWith("HTTP/1.1 400");
+      assertThat(raw.substring(raw.indexOf("\r\n\r\n") + 4)).startsWith("{\"error\":{\"message\":").doesNotContain("<html");
+    }
+  }
+
+  @Test
   void unknownRouteIs404InTheSameShape() throws Exception {
     error(fx.get("/v1/nope"), 404);
   }
