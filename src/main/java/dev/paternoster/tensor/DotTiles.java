@@ -121,15 +121,4 @@ final class DotTiles {
     }
     a0.intoArray(acc, a);
   }
-
-  /**
-   * The final horizontal sum of one accumulator, as a fixed pairwise tree: lane i += lane i + h
-   * for h = L/2, L/4, ..., 1. (Overwrites the accumulator.)
-   */
-  static float laneSum(float[] acc, int a) {
-    for (int h = L / 2; h >= 1; h >>= 1) {
-      for (int i = 0; i < h; i++) acc[a + i] += acc[a + i + h];
-    }
-    return acc[a];
-  }
 }

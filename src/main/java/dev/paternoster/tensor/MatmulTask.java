@@ -73,13 +73,22 @@ final class MatmulTask implements Parallel.RangeTask {
           DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc, kb == 0);
         }
       }
-      for (int i = 0; i < nr; i++) {
-        for (int t = 0; t < nt; t++) {
-          float s = full > 0 ? DotTiles.laneSum(acc, (i * nt + t) * L) : 0f;
-          int xo = xOff + t * xStride;
-          for (int j = full; j < cols; j++) s = Math.fma(dec[i * BLOCK_COLS + j - lastBlock], x[xo + j], s);
-          out[outOff + t * outStride + r0 + i] = s;
-        }
+      finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
+    }
+  }
+
+  /** Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result. */
+  private void finish(int r0, int nr, int full, int lastBlock, float[] dec, float[] acc, float[] sums) {
+    int nt = nTokens, cols = w.cols(), count = nr * nt;
+    for (int k0 = 0; k0 < count; k0 += L) {
+      int m = Math.min(L, count - k0);
+      if (full > 0) LaneSums.reduce(acc, k0 * L, m, sums);
+      for (int k = k0; k < k0 + m; k++) {
+        int i = k / nt, t = k - i * nt;
+        float s = full > 0 ? sums[k - k0] : 0f;
+        int xo = xOff + t * xStride, wo = i * BLOCK_COLS - lastBlock;
+        for (int j = full; j < cols; j++) s = Math.fma(dec[wo + j], x[xo + j], s);
+        out[outOff + t * outStride + r0 + i] = s;
       }
     }
   }
