@@ -17,9 +17,9 @@ import java.lang.foreign.MemorySegment;
  */
 final class MatmulTask implements Parallel.RangeTask {
   /** Rows decoded together (the row dimension of the register tile). */
-  static final int ROWS = 4;
-  /** Columns per block: a multiple of every block size (256) and of L; 4 rows of it fill 16 KB of L1. */
-  static final int BLOCK_COLS = 1024;
+  static final int ROWS = DotTiles.ROWS;
+  /** Columns per block: a multiple of every block size (256) and of L; 8 rows of it fill 16 KB of L1. */
+  static final int BLOCK_COLS = Integer.getInteger("paternoster.blockCols", 512);
 
   private static final ThreadLocal<MatmulTask> PER_THREAD = ThreadLocal.withInitial(MatmulTask::new);
 
