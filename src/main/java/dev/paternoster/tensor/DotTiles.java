@@ -14,8 +14,9 @@ import jdk.incubator.vector.FloatVector;
  * independent of its batch; the tiles only decide how many independent accumulator chains run
  * side by side and how often each loaded vector is reused.
  *
- * <p>Accumulators live in {@code acc} between calls (one column block after another); storing and
- * reloading a vector is exact. {@code acc[(i * nt + t) * L ..]} belongs to row i, token t.
+ * <p>Accumulators live in {@code acc} between calls (one column block after another; the caller
+ * zeroes them first); storing and reloading a vector is exact. {@code acc[(i * nt + t) * L ..]}
+ * belongs to row i, token t.
  */
 final class DotTiles {
   private DotTiles() {}
@@ -25,72 +26,44 @@ final class DotTiles {
 
   /**
    * Adds chunks {@code [0, n)} (n a multiple of L) of rows {@code w[i*wStride ..]} (i < nr <= 8)
-   * times tokens {@code x[xBase + t*xStride ..]} (t < nt) into the accumulators; {@code fresh}
-   * starts them from zero instead of loading them.
+   * times tokens {@code x[xBase + t*xStride ..]} (t < nt) into the accumulators.
    */
-  static void accumulate(int nr, int nt, float[] w, int wStride, float[] x, int xBase, int xStride,
-      int n, float[] acc, boolean fresh) {
+  static void accumulate(int nr, int nt, float[] w, int wStride, float[] x, int xBase, int xStride, int n, float[] acc) {
     int ra = nt * L;
     if (nr == ROWS) {
       int t = 0;
-      for (; t + 3 <= nt; t += 3) {
-        tile8x3(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra, fresh);
-      }
+      for (; t + 3 <= nt; t += 3) tile8x3(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra);
       if (nt - t == 2) {
-        tile8x2(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra, fresh);
+        tile8x2(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra);
       } else if (nt - t == 1) {
-        tile8x1(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra, fresh);
+        tile8x1(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra);
       }
     } else {
       for (int i = 0; i < nr; i++) {
         int t = 0;
-        for (; t + 3 <= nt; t += 3) {
-          tile1x3(w, i * wStride, wStride, x, xBase + t * xStride, xStride, n, acc, i * ra + t * L, ra, fresh);
-        }
-        for (; t < nt; t++) {
-          tile1x1(w, i * wStride, wStride, x, xBase + t * xStride, xStride, n, acc, i * ra + t * L, ra, fresh);
-        }
+        for (; t + 3 <= nt; t += 3) tile1x3(w, i * wStride, wStride, x, xBase + t * xStride, xStride, n, acc, i * ra + t * L, ra);
+        for (; t < nt; t++) tile1x1(w, i * wStride, wStride, x, xBase + t * xStride, xStride, n, acc, i * ra + t * L, ra);
       }
     }
   }
 
-  private static FloatVector load(float[] acc, int off, boolean fresh) {
-    return fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, acc, off);
-  }
-
-  // The tiles below are written out mechanically (rows r, tokens t): aRT is the accumulator of
-  // row r and token t, vT the activation chunk of token t, rR the weight chunk of row r.
+  // The tiles are written out mechanically: aRT is the accumulator of row R and token T, vT the
+  // activation chunk of token T, rR the weight chunk of row R. All vectors stay inside one method
+  // (a vector passed to a method C2 does not inline is boxed).
 
   /** 8 rows × 3 tokens: 24 chains; per chunk 11 loads feed 24 FMAs, and each activation vector
    * loaded serves 8 rows (less traffic from L2 for large batches). */
-  private static void tile8x3(float[] w, int w0, int ws, float[] x, int x0, int xs, int n,
-      float[] acc, int a, int ra, boolean fresh) {
+  private static void tile8x3(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
     int x1 = x0 + xs;
     int x2 = x1 + xs;
-    FloatVector a00 = load(acc, a + 0 * ra + 0 * L, fresh);
-    FloatVector a01 = load(acc, a + 0 * ra + 1 * L, fresh);
-    FloatVector a02 = load(acc, a + 0 * ra + 2 * L, fresh);
-    FloatVector a10 = load(acc, a + 1 * ra + 0 * L, fresh);
-    FloatVector a11 = load(acc, a + 1 * ra + 1 * L, fresh);
-    FloatVector a12 = load(acc, a + 1 * ra + 2 * L, fresh);
-    FloatVector a20 = load(acc, a + 2 * ra + 0 * L, fresh);
-    FloatVector a21 = load(acc, a + 2 * ra + 1 * L, fresh);
-    FloatVector a22 = load(acc, a + 2 * ra + 2 * L, fresh);
-    FloatVector a30 = load(acc, a + 3 * ra + 0 * L, fresh);
-    FloatVector a31 = load(acc, a + 3 * ra + 1 * L, fresh);
-    FloatVector a32 = load(acc, a + 3 * ra + 2 * L, fresh);
-    FloatVector a40 = load(acc, a + 4 * ra + 0 * L, fresh);
-    FloatVector a41 = load(acc, a + 4 * ra + 1 * L, fresh);
-    FloatVector a42 = load(acc, a + 4 * ra + 2 * L, fresh);
-    FloatVector a50 = load(acc, a + 5 * ra + 0 * L, fresh);
-    FloatVector a51 = load(acc, a + 5 * ra + 1 * L, fresh);
-    FloatVector a52 = load(acc, a + 5 * ra + 2 * L, fresh);
-    FloatVector a60 = load(acc, a + 6 * ra + 0 * L, fresh);
-    FloatVector a61 = load(acc, a + 6 * ra + 1 * L, fresh);
-    FloatVector a62 = load(acc, a + 6 * ra + 2 * L, fresh);
-    FloatVector a70 = load(acc, a + 7 * ra + 0 * L, fresh);
-    FloatVector a71 = load(acc, a + 7 * ra + 1 * L, fresh);
-    FloatVector a72 = load(acc, a + 7 * ra + 2 * L, fresh);
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L), a01 = FloatVector.fromArray(F, acc, a + 0 * ra + 1 * L), a02 = FloatVector.fromArray(F, acc, a + 0 * ra + 2 * L);
+    FloatVector a10 = FloatVector.fromArray(F, acc, a + 1 * ra + 0 * L), a11 = FloatVector.fromArray(F, acc, a + 1 * ra + 1 * L), a12 = FloatVector.fromArray(F, acc, a + 1 * ra + 2 * L);
+    FloatVector a20 = FloatVector.fromArray(F, acc, a + 2 * ra + 0 * L), a21 = FloatVector.fromArray(F, acc, a + 2 * ra + 1 * L), a22 = FloatVector.fromArray(F, acc, a + 2 * ra + 2 * L);
+    FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * ra + 0 * L), a31 = FloatVector.fromArray(F, acc, a + 3 * ra + 1 * L), a32 = FloatVector.fromArray(F, acc, a + 3 * ra + 2 * L);
+    FloatVector a40 = FloatVector.fromArray(F, acc, a + 4 * ra + 0 * L), a41 = FloatVector.fromArray(F, acc, a + 4 * ra + 1 * L), a42 = FloatVector.fromArray(F, acc, a + 4 * ra + 2 * L);
+    FloatVector a50 = FloatVector.fromArray(F, acc, a + 5 * ra + 0 * L), a51 = FloatVector.fromArray(F, acc, a + 5 * ra + 1 * L), a52 = FloatVector.fromArray(F, acc, a + 5 * ra + 2 * L);
+    FloatVector a60 = FloatVector.fromArray(F, acc, a + 6 * ra + 0 * L), a61 = FloatVector.fromArray(F, acc, a + 6 * ra + 1 * L), a62 = FloatVector.fromArray(F, acc, a + 6 * ra + 2 * L);
+    FloatVector a70 = FloatVector.fromArray(F, acc, a + 7 * ra + 0 * L), a71 = FloatVector.fromArray(F, acc, a + 7 * ra + 1 * L), a72 = FloatVector.fromArray(F, acc, a + 7 * ra + 2 * L);
     for (int j = 0; j < n; j += L) {
       FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
       FloatVector v1 = FloatVector.fromArray(F, x, x1 + j);
@@ -123,25 +96,16 @@ final class DotTiles {
   }
 
   /** 8 rows × 2 tokens (a remainder of 2 tokens). */
-  private static void tile8x2(float[] w, int w0, int ws, float[] x, int x0, int xs, int n,
-      float[] acc, int a, int ra, boolean fresh) {
+  private static void tile8x2(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
     int x1 = x0 + xs;
-    FloatVector a00 = load(acc, a + 0 * ra + 0 * L, fresh);
-    FloatVector a01 = load(acc, a + 0 * ra + 1 * L, fresh);
-    FloatVector a10 = load(acc, a + 1 * ra + 0 * L, fresh);
-    FloatVector a11 = load(acc, a + 1 * ra + 1 * L, fresh);
-    FloatVector a20 = load(acc, a + 2 * ra + 0 * L, fresh);
-    FloatVector a21 = load(acc, a + 2 * ra + 1 * L, fresh);
-    FloatVector a30 = load(acc, a + 3 * ra + 0 * L, fresh);
-    FloatVector a31 = load(acc, a + 3 * ra + 1 * L, fresh);
-    FloatVector a40 = load(acc, a + 4 * ra + 0 * L, fresh);
-    FloatVector a41 = load(acc, a + 4 * ra + 1 * L, fresh);
-    FloatVector a50 = load(acc, a + 5 * ra + 0 * L, fresh);
-    FloatVector a51 = load(acc, a + 5 * ra + 1 * L, fresh);
-    FloatVector a60 = load(acc, a + 6 * ra + 0 * L, fresh);
-    FloatVector a61 = load(acc, a + 6 * ra + 1 * L, fresh);
-    FloatVector a70 = load(acc, a + 7 * ra + 0 * L, fresh);
-    FloatVector a71 = load(acc, a + 7 * ra + 1 * L, fresh);
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L), a01 = FloatVector.fromArray(F, acc, a + 0 * ra + 1 * L);
+    FloatVector a10 = FloatVector.fromArray(F, acc, a + 1 * ra + 0 * L), a11 = FloatVector.fromArray(F, acc, a + 1 * ra + 1 * L);
+    FloatVector a20 = FloatVector.fromArray(F, acc, a + 2 * ra + 0 * L), a21 = FloatVector.fromArray(F, acc, a + 2 * ra + 1 * L);
+    FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * ra + 0 * L), a31 = FloatVector.fromArray(F, acc, a + 3 * ra + 1 * L);
+    FloatVector a40 = FloatVector.fromArray(F, acc, a + 4 * ra + 0 * L), a41 = FloatVector.fromArray(F, acc, a + 4 * ra + 1 * L);
+    FloatVector a50 = FloatVector.fromArray(F, acc, a + 5 * ra + 0 * L), a51 = FloatVector.fromArray(F, acc, a + 5 * ra + 1 * L);
+    FloatVector a60 = FloatVector.fromArray(F, acc, a + 6 * ra + 0 * L), a61 = FloatVector.fromArray(F, acc, a + 6 * ra + 1 * L);
+    FloatVector a70 = FloatVector.fromArray(F, acc, a + 7 * ra + 0 * L), a71 = FloatVector.fromArray(F, acc, a + 7 * ra + 1 * L);
     for (int j = 0; j < n; j += L) {
       FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
       FloatVector v1 = FloatVector.fromArray(F, x, x1 + j);
@@ -173,16 +137,15 @@ final class DotTiles {
   }
 
   /** 8 rows × 1 token: 8 independent chains (single-token decoding, bound by decoding and memory). */
-  private static void tile8x1(float[] w, int w0, int ws, float[] x, int x0, int xs, int n,
-      float[] acc, int a, int ra, boolean fresh) {
-    FloatVector a00 = load(acc, a + 0 * ra + 0 * L, fresh);
-    FloatVector a10 = load(acc, a + 1 * ra + 0 * L, fresh);
-    FloatVector a20 = load(acc, a + 2 * ra + 0 * L, fresh);
-    FloatVector a30 = load(acc, a + 3 * ra + 0 * L, fresh);
-    FloatVector a40 = load(acc, a + 4 * ra + 0 * L, fresh);
-    FloatVector a50 = load(acc, a + 5 * ra + 0 * L, fresh);
-    FloatVector a60 = load(acc, a + 6 * ra + 0 * L, fresh);
-    FloatVector a70 = load(acc, a + 7 * ra + 0 * L, fresh);
+  private static void tile8x1(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L);
+    FloatVector a10 = FloatVector.fromArray(F, acc, a + 1 * ra + 0 * L);
+    FloatVector a20 = FloatVector.fromArray(F, acc, a + 2 * ra + 0 * L);
+    FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * ra + 0 * L);
+    FloatVector a40 = FloatVector.fromArray(F, acc, a + 4 * ra + 0 * L);
+    FloatVector a50 = FloatVector.fromArray(F, acc, a + 5 * ra + 0 * L);
+    FloatVector a60 = FloatVector.fromArray(F, acc, a + 6 * ra + 0 * L);
+    FloatVector a70 = FloatVector.fromArray(F, acc, a + 7 * ra + 0 * L);
     for (int j = 0; j < n; j += L) {
       FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
       FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);
@@ -213,13 +176,10 @@ final class DotTiles {
   }
 
   /** 1 row × 3 tokens (the last rows of a thread's range). */
-  private static void tile1x3(float[] w, int w0, int ws, float[] x, int x0, int xs, int n,
-      float[] acc, int a, int ra, boolean fresh) {
+  private static void tile1x3(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
     int x1 = x0 + xs;
     int x2 = x1 + xs;
-    FloatVector a00 = load(acc, a + 0 * ra + 0 * L, fresh);
-    FloatVector a01 = load(acc, a + 0 * ra + 1 * L, fresh);
-    FloatVector a02 = load(acc, a + 0 * ra + 2 * L, fresh);
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L), a01 = FloatVector.fromArray(F, acc, a + 0 * ra + 1 * L), a02 = FloatVector.fromArray(F, acc, a + 0 * ra + 2 * L);
     for (int j = 0; j < n; j += L) {
       FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
       FloatVector v1 = FloatVector.fromArray(F, x, x1 + j);
@@ -231,9 +191,8 @@ final class DotTiles {
   }
 
   /** 1 row × 1 token. */
-  private static void tile1x1(float[] w, int w0, int ws, float[] x, int x0, int xs, int n,
-      float[] acc, int a, int ra, boolean fresh) {
-    FloatVector a00 = load(acc, a + 0 * ra + 0 * L, fresh);
+  private static void tile1x1(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L);
     for (int j = 0; j < n; j += L) {
       FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
       FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);

@@ -33,40 +33,65 @@ final class LaneSums {
     return FloatVector.fromArray(F, idx, 0);
   }
 
-  /** One butterfly step: halves every group of p and q, p's groups first. */
-  private static FloatVector combine(FloatVector p, FloatVector q, FloatVector x, FloatVector y) {
-    return x.selectFrom(p, q).add(y.selectFrom(p, q));
-  }
-
-  private static FloatVector load(float[] acc, int a, int k, int count) {
-    return k < count ? FloatVector.fromArray(F, acc, a + k * L) : FloatVector.zero(F);
-  }
+  private static final FloatVector ZERO = FloatVector.zero(F);
 
   /**
    * Writes to {@code sums[0 .. count)} the horizontal sums of the {@code count <= L}
-   * accumulators {@code acc[a + k*L .. a + k*L + L)}.
+   * accumulators {@code acc[a + k*L .. a + k*L + L)}. Each butterfly step halves every lane group
+   * of two vectors p, q (p's groups first): X selects the first half of each group, Y the second.
+   * Written out in one method, as all vector code here (no vector crosses a method boundary).
    */
   static void reduce(float[] acc, int a, int count, float[] sums) {
     if (L == 16) {
-      FloatVector c0 = combine(load(acc, a, 0, count), load(acc, a, 1, count), X0, Y0);
-      FloatVector c1 = combine(load(acc, a, 2, count), load(acc, a, 3, count), X0, Y0);
-      FloatVector c2 = combine(load(acc, a, 4, count), load(acc, a, 5, count), X0, Y0);
-      FloatVector c3 = combine(load(acc, a, 6, count), load(acc, a, 7, count), X0, Y0);
-      FloatVector c4 = combine(load(acc, a, 8, count), load(acc, a, 9, count), X0, Y0);
-      FloatVector c5 = combine(load(acc, a, 10, count), load(acc, a, 11, count), X0, Y0);
-      FloatVector c6 = combine(load(acc, a, 12, count), load(acc, a, 13, count), X0, Y0);
-      FloatVector c7 = combine(load(acc, a, 14, count), load(acc, a, 15, count), X0, Y0);
-      FloatVector e0 = combine(c0, c1, X1, Y1), e1 = combine(c2, c3, X1, Y1);
-      FloatVector e2 = combine(c4, c5, X1, Y1), e3 = combine(c6, c7, X1, Y1);
-      FloatVector f0 = combine(e0, e1, X2, Y2), f1 = combine(e2, e3, X2, Y2);
-      combine(f0, f1, X3, Y3).intoArray(sums, 0);
+      FloatVector v0 = 0 < count ? FloatVector.fromArray(F, acc, a + 0 * L) : ZERO;
+      FloatVector v1 = 1 < count ? FloatVector.fromArray(F, acc, a + 1 * L) : ZERO;
+      FloatVector v2 = 2 < count ? FloatVector.fromArray(F, acc, a + 2 * L) : ZERO;
+      FloatVector v3 = 3 < count ? FloatVector.fromArray(F, acc, a + 3 * L) : ZERO;
+      FloatVector v4 = 4 < count ? FloatVector.fromArray(F, acc, a + 4 * L) : ZERO;
+      FloatVector v5 = 5 < count ? FloatVector.fromArray(F, acc, a + 5 * L) : ZERO;
+      FloatVector v6 = 6 < count ? FloatVector.fromArray(F, acc, a + 6 * L) : ZERO;
+      FloatVector v7 = 7 < count ? FloatVector.fromArray(F, acc, a + 7 * L) : ZERO;
+      FloatVector v8 = 8 < count ? FloatVector.fromArray(F, acc, a + 8 * L) : ZERO;
+      FloatVector v9 = 9 < count ? FloatVector.fromArray(F, acc, a + 9 * L) : ZERO;
+      FloatVector v10 = 10 < count ? FloatVector.fromArray(F, acc, a + 10 * L) : ZERO;
+      FloatVector v11 = 11 < count ? FloatVector.fromArray(F, acc, a + 11 * L) : ZERO;
+      FloatVector v12 = 12 < count ? FloatVector.fromArray(F, acc, a + 12 * L) : ZERO;
+      FloatVector v13 = 13 < count ? FloatVector.fromArray(F, acc, a + 13 * L) : ZERO;
+      FloatVector v14 = 14 < count ? FloatVector.fromArray(F, acc, a + 14 * L) : ZERO;
+      FloatVector v15 = 15 < count ? FloatVector.fromArray(F, acc, a + 15 * L) : ZERO;
+      FloatVector c0 = X0.selectFrom(v0, v1).add(Y0.selectFrom(v0, v1));
+      FloatVector c1 = X0.selectFrom(v2, v3).add(Y0.selectFrom(v2, v3));
+      FloatVector c2 = X0.selectFrom(v4, v5).add(Y0.selectFrom(v4, v5));
+      FloatVector c3 = X0.selectFrom(v6, v7).add(Y0.selectFrom(v6, v7));
+      FloatVector c4 = X0.selectFrom(v8, v9).add(Y0.selectFrom(v8, v9));
+      FloatVector c5 = X0.selectFrom(v10, v11).add(Y0.selectFrom(v10, v11));
+      FloatVector c6 = X0.selectFrom(v12, v13).add(Y0.selectFrom(v12, v13));
+      FloatVector c7 = X0.selectFrom(v14, v15).add(Y0.selectFrom(v14, v15));
+      FloatVector e0 = X1.selectFrom(c0, c1).add(Y1.selectFrom(c0, c1));
+      FloatVector e1 = X1.selectFrom(c2, c3).add(Y1.selectFrom(c2, c3));
+      FloatVector e2 = X1.selectFrom(c4, c5).add(Y1.selectFrom(c4, c5));
+      FloatVector e3 = X1.selectFrom(c6, c7).add(Y1.selectFrom(c6, c7));
+      FloatVector f0 = X2.selectFrom(e0, e1).add(Y2.selectFrom(e0, e1));
+      FloatVector f1 = X2.selectFrom(e2, e3).add(Y2.selectFrom(e2, e3));
+      FloatVector g0 = X3.selectFrom(f0, f1).add(Y3.selectFrom(f0, f1));
+      g0.intoArray(sums, 0);
     } else if (L == 8) {
-      FloatVector c0 = combine(load(acc, a, 0, count), load(acc, a, 1, count), X0, Y0);
-      FloatVector c1 = combine(load(acc, a, 2, count), load(acc, a, 3, count), X0, Y0);
-      FloatVector c2 = combine(load(acc, a, 4, count), load(acc, a, 5, count), X0, Y0);
-      FloatVector c3 = combine(load(acc, a, 6, count), load(acc, a, 7, count), X0, Y0);
-      FloatVector e0 = combine(c0, c1, X1, Y1), e1 = combine(c2, c3, X1, Y1);
-      combine(e0, e1, X2, Y2).intoArray(sums, 0);
+      FloatVector v0 = 0 < count ? FloatVector.fromArray(F, acc, a + 0 * L) : ZERO;
+      FloatVector v1 = 1 < count ? FloatVector.fromArray(F, acc, a + 1 * L) : ZERO;
+      FloatVector v2 = 2 < count ? FloatVector.fromArray(F, acc, a + 2 * L) : ZERO;
+      FloatVector v3 = 3 < count ? FloatVector.fromArray(F, acc, a + 3 * L) : ZERO;
+      FloatVector v4 = 4 < count ? FloatVector.fromArray(F, acc, a + 4 * L) : ZERO;
+      FloatVector v5 = 5 < count ? FloatVector.fromArray(F, acc, a + 5 * L) : ZERO;
+      FloatVector v6 = 6 < count ? FloatVector.fromArray(F, acc, a + 6 * L) : ZERO;
+      FloatVector v7 = 7 < count ? FloatVector.fromArray(F, acc, a + 7 * L) : ZERO;
+      FloatVector c0 = X0.selectFrom(v0, v1).add(Y0.selectFrom(v0, v1));
+      FloatVector c1 = X0.selectFrom(v2, v3).add(Y0.selectFrom(v2, v3));
+      FloatVector c2 = X0.selectFrom(v4, v5).add(Y0.selectFrom(v4, v5));
+      FloatVector c3 = X0.selectFrom(v6, v7).add(Y0.selectFrom(v6, v7));
+      FloatVector e0 = X1.selectFrom(c0, c1).add(Y1.selectFrom(c0, c1));
+      FloatVector e1 = X1.selectFrom(c2, c3).add(Y1.selectFrom(c2, c3));
+      FloatVector f0 = X2.selectFrom(e0, e1).add(Y2.selectFrom(e0, e1));
+      f0.intoArray(sums, 0);
     } else {
       for (int k = 0; k < count; k++) sums[k] = scalar(acc, a + k * L);
     }

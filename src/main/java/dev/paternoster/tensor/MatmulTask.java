@@ -3,6 +3,7 @@ package dev.paternoster.tensor;
 import static dev.paternoster.tensor.Lanes.L;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * One matmul call's arguments and the blocked loop a thread runs over its share of the rows.
@@ -20,6 +21,12 @@ final class MatmulTask implements Parallel.RangeTask {
   static final int ROWS = DotTiles.ROWS;
   /** Columns per block: a multiple of every block size (256) and of L; 8 rows of it fill 16 KB of L1. */
   static final int BLOCK_COLS = Integer.getInteger("paternoster.blockCols", 512);
+
+  static {
+    if (BLOCK_COLS <= 0 || BLOCK_COLS % 256 != 0 || BLOCK_COLS % Lanes.L != 0) {
+      throw new IllegalStateException("paternoster.blockCols must be a positive multiple of 256, got " + BLOCK_COLS);
+    }
+  }
 
   private static final ThreadLocal<MatmulTask> PER_THREAD = ThreadLocal.withInitial(MatmulTask::new);
 
@@ -63,6 +70,7 @@ final class MatmulTask implements Parallel.RangeTask {
     int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
     for (int r0 = start; r0 < end; r0 += ROWS) {
       int nr = Math.min(ROWS, end - r0);
+      Arrays.fill(acc, 0, nr * nt * L, 0f);
       for (int kb = 0; kb < cols; kb += BLOCK_COLS) {
         int kw = Math.min(BLOCK_COLS, cols - kb);
         for (int i = 0; i < nr; i++) {
@@ -70,7 +78,7 @@ final class MatmulTask implements Parallel.RangeTask {
         }
         int vw = Math.min(kw, full - kb);
         if (vw > 0) {
-          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc, kb == 0);
+          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc);
         }
       }
       finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
