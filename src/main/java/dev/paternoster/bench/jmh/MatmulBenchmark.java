@@ -8,7 +8,7 @@ import dev.paternoster.tensor.Weight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -108,30 +108,38 @@ public class MatmulBenchmark {
       else types.add(a);
     }
     if (types.isEmpty()) types = List.of("Q8_0", "Q4_0", "F32", "Q4_K");
-    ChainedOptionsBuilder opts = new OptionsBuilder()
-        .include(MatmulBenchmark.class.getName() + ".matmul")
-        .param("type", types.toArray(String[]::new))
-        .param("tokens", tokens.split(","))
-        .param("shape", shapes.split(","))
-        .forks(1)
-        .warmupIterations(2).warmupTime(TimeValue.seconds(1))
-        .measurementIterations(3).measurementTime(TimeValue.seconds(1))
-        .jvmArgsAppend("--add-modules", "jdk.incubator.vector",
-            "-Dpaternoster.threads=" + Integer.getInteger("paternoster.threads", Runtime.getRuntime().availableProcessors()));
-    Collection<RunResult> results = new Runner(opts.build()).run();
+    List<RunResult> results = new ArrayList<>();
+    for (String type : types) {
+      // K-quants need rows of whole 256-value super-blocks: 4864x896 has no such layout
+      // (llama.cpp quantizes those tensors to another type), so it is skipped for them.
+      int blockSize = GGMLType.valueOf(type).blockSize;
+      String[] fitting = Arrays.stream(shapes.split(",")).filter(sh -> cols(sh) % blockSize == 0).toArray(String[]::new);
+      if (fitting.length == 0) continue;
+      ChainedOptionsBuilder opts = new OptionsBuilder()
+          .include(MatmulBenchmark.class.getName() + ".matmul")
+          .param("type", type)
+          .param("tokens", tokens.split(","))
+          .param("shape", fitting)
+          .forks(1)
+          .warmupIterations(2).warmupTime(TimeValue.seconds(1))
+          .measurementIterations(3).measurementTime(TimeValue.seconds(1))
+          .jvmArgsAppend("--add-modules", "jdk.incubator.vector",
+              "-Dpaternoster.threads=" + Integer.getInteger("paternoster.threads", Runtime.getRuntime().availableProcessors()));
+      results.addAll(new Runner(opts.build()).run());
+    }
 
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-6s %-9s %6s %12s %10s %10s%n", "type", "shape", "tokens", "us/op", "GB/s", "GFLOP/s");
+    System.out.printf(Locale.ROOT, "%-6s %-9s %6s %12s %10s %10s %10s%n", "type", "shape", "tokens", "us/op", "+/-", "GB/s", "GFLOP/s");
     for (RunResult r : results) {
       var p = r.getParams();
       String s = p.getParam("shape");
       int rows = rows(s), cols = cols(s), t = Integer.parseInt(p.getParam("tokens"));
       GGMLType ty = GGMLType.valueOf(p.getParam("type"));
-      double us = r.getPrimaryResult().getScore();
+      double us = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
       double bytes = (double) rows * ty.bytesFor(cols);
       double flops = 2.0 * rows * cols * t;
-      System.out.printf(Locale.ROOT, "%-6s %-9s %6d %12.1f %10.1f %10.1f%n",
-          ty, s, t, us, bytes / (us * 1e3), flops / (us * 1e3));
+      System.out.printf(Locale.ROOT, "%-6s %-9s %6d %12.1f %10.1f %10.1f %10.1f%n",
+          ty, s, t, us, err, bytes / (us * 1e3), flops / (us * 1e3));
     }
   }
 }
