@@ -78,6 +78,11 @@ public class MatmulBenchmark {
     for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
     out = new float[tokens * rows];
     pool = Parallel.shared();
+    // Each trial is a fresh JVM, and Vector API code is very slow until C2 compiles it (a 1 s
+    // JMH warm-up iteration may not even finish one interpreted call): get the kernels compiled
+    // before JMH starts measuring.
+    long deadline = System.nanoTime() + 4_000_000_000L;
+    for (int i = 0; i < 300 && System.nanoTime() < deadline; i++) Matmul.matmul(weight, x, tokens, out, pool);
   }
 
   @TearDown(Level.Trial)
