@@ -83,6 +83,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
   long maxBodySize;
 
+  @Option(names = "--warm-up", description = "Compile the matmul kernels before accepting requests (a few seconds; first requests are faster).")
+  boolean warmUp;
+
   @Option(names = "--threads", description = "Compute threads for the model (default: all cores).")
   Integer threads;
 
@@ -119,6 +122,11 @@ public final class ServeCommand implements Callable<Integer> {
     if (System.console() != null) LoadProgress.warm(modelPath, System.err);
     Parallel pool = threads != null ? new Parallel(threads) : Parallel.shared();
     try (LlamaModel m = LlamaModel.load(modelPath, config.maxNumBatchedTokens(), pool)) {
+      if (warmUp) {
+        // Vector API code is hundreds of times slower until the JIT has compiled it: pay that
+        // before the first request rather than during it.
+        System.err.printf("paternoster: warmed up the matmul kernels in %.1f s%n", dev.paternoster.tensor.Matmul.warmUp(pool).toMillis() / 1e3);
+      }
       Engine engine = Engine.start(m, config);
       ChatTemplate template = ChatTemplate.fromGguf(modelPath, m.tokenizer());
       if (!server.ready(ServedModel.of(name, engine, template))) { // a signal arrived while loading
