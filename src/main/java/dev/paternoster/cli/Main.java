@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "Paternoster 0.1.0",
     description = "LLM inference server for the JVM with continuous batching.",
-    subcommands = {BenchCommand.class, GenerateCommand.class, InspectCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, BenchCommand.class, GenerateCommand.class, InspectCommand.class, SynthCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

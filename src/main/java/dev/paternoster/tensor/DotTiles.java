@@ -10,126 +10,194 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Every (row, token) pair owns one vector accumulator, updated as
  * {@code acc = fma(w[j..j+L), x[j..j+L), acc)} for consecutive chunks j: the same operations in
- * the same order whichever tile shape computes it (4x4, 4x1, 1x4, 1x1). That is what makes a
- * token's result independent of its batch; the tiles only decide how many independent
- * accumulator chains run side by side and how often each loaded vector is reused.
+ * the same order whichever tile shape computes it. That is what makes a token's result
+ * independent of its batch; the tiles only decide how many independent accumulator chains run
+ * side by side and how often each loaded vector is reused.
  *
- * <p>Accumulators live in {@code acc} between calls (one column block after another); storing and
- * reloading a vector is exact. {@code acc[a + (i * nt + t) * L ..]} belongs to row i, token t.
+ * <p>Accumulators live in {@code acc} between calls (one column block after another; the caller
+ * zeroes them first); storing and reloading a vector is exact. {@code acc[(i * nt + t) * L ..]}
+ * belongs to row i, token t.
  */
 final class DotTiles {
   private DotTiles() {}
 
+  /** Rows per full tile. */
+  static final int ROWS = 8;
+
   /**
-   * Adds chunks {@code [0, n)} (n a multiple of L) of rows {@code w[i*wStride ..]} (i < nr) times
-   * tokens {@code x[xBase + t*xStride ..]} (t < nt) into the accumulators; {@code fresh} starts
-   * them from zero instead of loading them.
+   * Adds chunks {@code [0, n)} (n a multiple of L) of rows {@code w[i*wStride ..]} (i < nr <= 8)
+   * times tokens {@code x[xBase + t*xStride ..]} (t < nt) into the accumulators.
    */
-  static void accumulate(int nr, int nt, float[] w, int wStride, float[] x, int xBase, int xStride,
-      int n, float[] acc, boolean fresh) {
-    int rowAcc = nt * L;
-    if (nr == 4) {
+  static void accumulate(int nr, int nt, float[] w, int wStride, float[] x, int xBase, int xStride, int n, float[] acc) {
+    int ra = nt * L;
+    if (nr == ROWS) {
       int t = 0;
-      for (; t + 4 <= nt; t += 4) {
-        tile4x4(w, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, rowAcc, fresh);
-      }
-      for (; t < nt; t++) {
-        tile4x1(w, wStride, x, xBase + t * xStride, n, acc, t * L, rowAcc, fresh);
+      for (; t + 3 <= nt; t += 3) tile8x3(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra);
+      if (nt - t == 2) {
+        tile8x2(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra);
+      } else if (nt - t == 1) {
+        tile8x1(w, 0, wStride, x, xBase + t * xStride, xStride, n, acc, t * L, ra);
       }
     } else {
       for (int i = 0; i < nr; i++) {
         int t = 0;
-        for (; t + 4 <= nt; t += 4) {
-          tile1x4(w, i * wStride, x, xBase + t * xStride, xStride, n, acc, i * rowAcc + t * L, fresh);
-        }
-        for (; t < nt; t++) {
-          tile1x1(w, i * wStride, x, xBase + t * xStride, n, acc, i * rowAcc + t * L, fresh);
-        }
+        for (; t + 3 <= nt; t += 3) tile1x3(w, i * wStride, wStride, x, xBase + t * xStride, xStride, n, acc, i * ra + t * L, ra);
+        for (; t < nt; t++) tile1x1(w, i * wStride, wStride, x, xBase + t * xStride, xStride, n, acc, i * ra + t * L, ra);
       }
     }
   }
 
-  private static FloatVector load(float[] acc, int off, boolean fresh) {
-    return fresh ? FloatVector.zero(F) : FloatVector.fromArray(F, acc, off);
-  }
+  // The tiles are written out mechanically: aRT is the accumulator of row R and token T, vT the
+  // activation chunk of token T, rR the weight chunk of row R. All vectors stay inside one method
+  // (a vector passed to a method C2 does not inline is boxed).
 
-  /** Rows 0..3 (at w[k*ws]) × 4 tokens (x at x0 + t*xs): 16 chains, 8 loads per 16 FMAs. */
-  private static void tile4x4(float[] w, int ws, float[] x, int x0, int xs, int n,
-      float[] acc, int a, int ra, boolean fresh) {
-    int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-    int w1 = ws, w2 = 2 * ws, w3 = 3 * ws;
-    int b = a + ra, c = b + ra, d = c + ra;
-    FloatVector a0 = load(acc, a, fresh), a1 = load(acc, a + L, fresh), a2 = load(acc, a + 2 * L, fresh), a3 = load(acc, a + 3 * L, fresh);
-    FloatVector b0 = load(acc, b, fresh), b1 = load(acc, b + L, fresh), b2 = load(acc, b + 2 * L, fresh), b3 = load(acc, b + 3 * L, fresh);
-    FloatVector c0 = load(acc, c, fresh), c1 = load(acc, c + L, fresh), c2 = load(acc, c + 2 * L, fresh), c3 = load(acc, c + 3 * L, fresh);
-    FloatVector d0 = load(acc, d, fresh), d1 = load(acc, d + L, fresh), d2 = load(acc, d + 2 * L, fresh), d3 = load(acc, d + 3 * L, fresh);
+  /** 8 rows × 3 tokens: 24 chains; per chunk 11 loads feed 24 FMAs, and each activation vector
+   * loaded serves 8 rows (less traffic from L2 for large batches). */
+  private static void tile8x3(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    int x1 = x0 + xs;
+    int x2 = x1 + xs;
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L), a01 = FloatVector.fromArray(F, acc, a + 0 * ra + 1 * L), a02 = FloatVector.fromArray(F, acc, a + 0 * ra + 2 * L);
+    FloatVector a10 = FloatVector.fromArray(F, acc, a + 1 * ra + 0 * L), a11 = FloatVector.fromArray(F, acc, a + 1 * ra + 1 * L), a12 = FloatVector.fromArray(F, acc, a + 1 * ra + 2 * L);
+    FloatVector a20 = FloatVector.fromArray(F, acc, a + 2 * ra + 0 * L), a21 = FloatVector.fromArray(F, acc, a + 2 * ra + 1 * L), a22 = FloatVector.fromArray(F, acc, a + 2 * ra + 2 * L);
+    FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * ra + 0 * L), a31 = FloatVector.fromArray(F, acc, a + 3 * ra + 1 * L), a32 = FloatVector.fromArray(F, acc, a + 3 * ra + 2 * L);
+    FloatVector a40 = FloatVector.fromArray(F, acc, a + 4 * ra + 0 * L), a41 = FloatVector.fromArray(F, acc, a + 4 * ra + 1 * L), a42 = FloatVector.fromArray(F, acc, a + 4 * ra + 2 * L);
+    FloatVector a50 = FloatVector.fromArray(F, acc, a + 5 * ra + 0 * L), a51 = FloatVector.fromArray(F, acc, a + 5 * ra + 1 * L), a52 = FloatVector.fromArray(F, acc, a + 5 * ra + 2 * L);
+    FloatVector a60 = FloatVector.fromArray(F, acc, a + 6 * ra + 0 * L), a61 = FloatVector.fromArray(F, acc, a + 6 * ra + 1 * L), a62 = FloatVector.fromArray(F, acc, a + 6 * ra + 2 * L);
+    FloatVector a70 = FloatVector.fromArray(F, acc, a + 7 * ra + 0 * L), a71 = FloatVector.fromArray(F, acc, a + 7 * ra + 1 * L), a72 = FloatVector.fromArray(F, acc, a + 7 * ra + 2 * L);
     for (int j = 0; j < n; j += L) {
       FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
       FloatVector v1 = FloatVector.fromArray(F, x, x1 + j);
       FloatVector v2 = FloatVector.fromArray(F, x, x2 + j);
-      FloatVector v3 = FloatVector.fromArray(F, x, x3 + j);
-      FloatVector r = FloatVector.fromArray(F, w, j);
-      a0 = r.fma(v0, a0); a1 = r.fma(v1, a1); a2 = r.fma(v2, a2); a3 = r.fma(v3, a3);
-      r = FloatVector.fromArray(F, w, w1 + j);
-      b0 = r.fma(v0, b0); b1 = r.fma(v1, b1); b2 = r.fma(v2, b2); b3 = r.fma(v3, b3);
-      r = FloatVector.fromArray(F, w, w2 + j);
-      c0 = r.fma(v0, c0); c1 = r.fma(v1, c1); c2 = r.fma(v2, c2); c3 = r.fma(v3, c3);
-      r = FloatVector.fromArray(F, w, w3 + j);
-      d0 = r.fma(v0, d0); d1 = r.fma(v1, d1); d2 = r.fma(v2, d2); d3 = r.fma(v3, d3);
+      FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);
+      a00 = r0.fma(v0, a00); a01 = r0.fma(v1, a01); a02 = r0.fma(v2, a02);
+      FloatVector r1 = FloatVector.fromArray(F, w, w0 + 1 * ws + j);
+      a10 = r1.fma(v0, a10); a11 = r1.fma(v1, a11); a12 = r1.fma(v2, a12);
+      FloatVector r2 = FloatVector.fromArray(F, w, w0 + 2 * ws + j);
+      a20 = r2.fma(v0, a20); a21 = r2.fma(v1, a21); a22 = r2.fma(v2, a22);
+      FloatVector r3 = FloatVector.fromArray(F, w, w0 + 3 * ws + j);
+      a30 = r3.fma(v0, a30); a31 = r3.fma(v1, a31); a32 = r3.fma(v2, a32);
+      FloatVector r4 = FloatVector.fromArray(F, w, w0 + 4 * ws + j);
+      a40 = r4.fma(v0, a40); a41 = r4.fma(v1, a41); a42 = r4.fma(v2, a42);
+      FloatVector r5 = FloatVector.fromArray(F, w, w0 + 5 * ws + j);
+      a50 = r5.fma(v0, a50); a51 = r5.fma(v1, a51); a52 = r5.fma(v2, a52);
+      FloatVector r6 = FloatVector.fromArray(F, w, w0 + 6 * ws + j);
+      a60 = r6.fma(v0, a60); a61 = r6.fma(v1, a61); a62 = r6.fma(v2, a62);
+      FloatVector r7 = FloatVector.fromArray(F, w, w0 + 7 * ws + j);
+      a70 = r7.fma(v0, a70); a71 = r7.fma(v1, a71); a72 = r7.fma(v2, a72);
     }
-    a0.intoArray(acc, a); a1.intoArray(acc, a + L); a2.intoArray(acc, a + 2 * L); a3.intoArray(acc, a + 3 * L);
-    b0.intoArray(acc, b); b1.intoArray(acc, b + L); b2.intoArray(acc, b + 2 * L); b3.intoArray(acc, b + 3 * L);
-    c0.intoArray(acc, c); c1.intoArray(acc, c + L); c2.intoArray(acc, c + 2 * L); c3.intoArray(acc, c + 3 * L);
-    d0.intoArray(acc, d); d1.intoArray(acc, d + L); d2.intoArray(acc, d + 2 * L); d3.intoArray(acc, d + 3 * L);
+    a00.intoArray(acc, a + 0 * ra + 0 * L); a01.intoArray(acc, a + 0 * ra + 1 * L); a02.intoArray(acc, a + 0 * ra + 2 * L);
+    a10.intoArray(acc, a + 1 * ra + 0 * L); a11.intoArray(acc, a + 1 * ra + 1 * L); a12.intoArray(acc, a + 1 * ra + 2 * L);
+    a20.intoArray(acc, a + 2 * ra + 0 * L); a21.intoArray(acc, a + 2 * ra + 1 * L); a22.intoArray(acc, a + 2 * ra + 2 * L);
+    a30.intoArray(acc, a + 3 * ra + 0 * L); a31.intoArray(acc, a + 3 * ra + 1 * L); a32.intoArray(acc, a + 3 * ra + 2 * L);
+    a40.intoArray(acc, a + 4 * ra + 0 * L); a41.intoArray(acc, a + 4 * ra + 1 * L); a42.intoArray(acc, a + 4 * ra + 2 * L);
+    a50.intoArray(acc, a + 5 * ra + 0 * L); a51.intoArray(acc, a + 5 * ra + 1 * L); a52.intoArray(acc, a + 5 * ra + 2 * L);
+    a60.intoArray(acc, a + 6 * ra + 0 * L); a61.intoArray(acc, a + 6 * ra + 1 * L); a62.intoArray(acc, a + 6 * ra + 2 * L);
+    a70.intoArray(acc, a + 7 * ra + 0 * L); a71.intoArray(acc, a + 7 * ra + 1 * L); a72.intoArray(acc, a + 7 * ra + 2 * L);
   }
 
-  /** Rows 0..3 × one token: 4 chains (single-token decoding, where memory bandwidth is the limit anyway). */
-  private static void tile4x1(float[] w, int ws, float[] x, int x0, int n,
-      float[] acc, int a, int ra, boolean fresh) {
-    int w1 = ws, w2 = 2 * ws, w3 = 3 * ws;
-    FloatVector a0 = load(acc, a, fresh), b0 = load(acc, a + ra, fresh);
-    FloatVector c0 = load(acc, a + 2 * ra, fresh), d0 = load(acc, a + 3 * ra, fresh);
+  /** 8 rows × 2 tokens (a remainder of 2 tokens). */
+  private static void tile8x2(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    int x1 = x0 + xs;
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L), a01 = FloatVector.fromArray(F, acc, a + 0 * ra + 1 * L);
+    FloatVector a10 = FloatVector.fromArray(F, acc, a + 1 * ra + 0 * L), a11 = FloatVector.fromArray(F, acc, a + 1 * ra + 1 * L);
+    FloatVector a20 = FloatVector.fromArray(F, acc, a + 2 * ra + 0 * L), a21 = FloatVector.fromArray(F, acc, a + 2 * ra + 1 * L);
+    FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * ra + 0 * L), a31 = FloatVector.fromArray(F, acc, a + 3 * ra + 1 * L);
+    FloatVector a40 = FloatVector.fromArray(F, acc, a + 4 * ra + 0 * L), a41 = FloatVector.fromArray(F, acc, a + 4 * ra + 1 * L);
+    FloatVector a50 = FloatVector.fromArray(F, acc, a + 5 * ra + 0 * L), a51 = FloatVector.fromArray(F, acc, a + 5 * ra + 1 * L);
+    FloatVector a60 = FloatVector.fromArray(F, acc, a + 6 * ra + 0 * L), a61 = FloatVector.fromArray(F, acc, a + 6 * ra + 1 * L);
+    FloatVector a70 = FloatVector.fromArray(F, acc, a + 7 * ra + 0 * L), a71 = FloatVector.fromArray(F, acc, a + 7 * ra + 1 * L);
     for (int j = 0; j < n; j += L) {
-      FloatVector v = FloatVector.fromArray(F, x, x0 + j);
-      a0 = FloatVector.fromArray(F, w, j).fma(v, a0);
-      b0 = FloatVector.fromArray(F, w, w1 + j).fma(v, b0);
-      c0 = FloatVector.fromArray(F, w, w2 + j).fma(v, c0);
-      d0 = FloatVector.fromArray(F, w, w3 + j).fma(v, d0);
+      FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
+      FloatVector v1 = FloatVector.fromArray(F, x, x1 + j);
+      FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);
+      a00 = r0.fma(v0, a00); a01 = r0.fma(v1, a01);
+      FloatVector r1 = FloatVector.fromArray(F, w, w0 + 1 * ws + j);
+      a10 = r1.fma(v0, a10); a11 = r1.fma(v1, a11);
+      FloatVector r2 = FloatVector.fromArray(F, w, w0 + 2 * ws + j);
+      a20 = r2.fma(v0, a20); a21 = r2.fma(v1, a21);
+      FloatVector r3 = FloatVector.fromArray(F, w, w0 + 3 * ws + j);
+      a30 = r3.fma(v0, a30); a31 = r3.fma(v1, a31);
+      FloatVector r4 = FloatVector.fromArray(F, w, w0 + 4 * ws + j);
+      a40 = r4.fma(v0, a40); a41 = r4.fma(v1, a41);
+      FloatVector r5 = FloatVector.fromArray(F, w, w0 + 5 * ws + j);
+      a50 = r5.fma(v0, a50); a51 = r5.fma(v1, a51);
+      FloatVector r6 = FloatVector.fromArray(F, w, w0 + 6 * ws + j);
+      a60 = r6.fma(v0, a60); a61 = r6.fma(v1, a61);
+      FloatVector r7 = FloatVector.fromArray(F, w, w0 + 7 * ws + j);
+      a70 = r7.fma(v0, a70); a71 = r7.fma(v1, a71);
     }
-    a0.intoArray(acc, a); b0.intoArray(acc, a + ra); c0.intoArray(acc, a + 2 * ra); d0.intoArray(acc, a + 3 * ra);
+    a00.intoArray(acc, a + 0 * ra + 0 * L); a01.intoArray(acc, a + 0 * ra + 1 * L);
+    a10.intoArray(acc, a + 1 * ra + 0 * L); a11.intoArray(acc, a + 1 * ra + 1 * L);
+    a20.intoArray(acc, a + 2 * ra + 0 * L); a21.intoArray(acc, a + 2 * ra + 1 * L);
+    a30.intoArray(acc, a + 3 * ra + 0 * L); a31.intoArray(acc, a + 3 * ra + 1 * L);
+    a40.intoArray(acc, a + 4 * ra + 0 * L); a41.intoArray(acc, a + 4 * ra + 1 * L);
+    a50.intoArray(acc, a + 5 * ra + 0 * L); a51.intoArray(acc, a + 5 * ra + 1 * L);
+    a60.intoArray(acc, a + 6 * ra + 0 * L); a61.intoArray(acc, a + 6 * ra + 1 * L);
+    a70.intoArray(acc, a + 7 * ra + 0 * L); a71.intoArray(acc, a + 7 * ra + 1 * L);
   }
 
-  /** One row × 4 tokens (the last rows of a thread's range). */
-  private static void tile1x4(float[] w, int w0, float[] x, int x0, int xs, int n,
-      float[] acc, int a, boolean fresh) {
-    int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
-    FloatVector a0 = load(acc, a, fresh), a1 = load(acc, a + L, fresh), a2 = load(acc, a + 2 * L, fresh), a3 = load(acc, a + 3 * L, fresh);
+  /** 8 rows × 1 token: 8 independent chains (single-token decoding, bound by decoding and memory). */
+  private static void tile8x1(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L);
+    FloatVector a10 = FloatVector.fromArray(F, acc, a + 1 * ra + 0 * L);
+    FloatVector a20 = FloatVector.fromArray(F, acc, a + 2 * ra + 0 * L);
+    FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * ra + 0 * L);
+    FloatVector a40 = FloatVector.fromArray(F, acc, a + 4 * ra + 0 * L);
+    FloatVector a50 = FloatVector.fromArray(F, acc, a + 5 * ra + 0 * L);
+    FloatVector a60 = FloatVector.fromArray(F, acc, a + 6 * ra + 0 * L);
+    FloatVector a70 = FloatVector.fromArray(F, acc, a + 7 * ra + 0 * L);
     for (int j = 0; j < n; j += L) {
-      FloatVector r = FloatVector.fromArray(F, w, w0 + j);
-      a0 = r.fma(FloatVector.fromArray(F, x, x0 + j), a0);
-      a1 = r.fma(FloatVector.fromArray(F, x, x1 + j), a1);
-      a2 = r.fma(FloatVector.fromArray(F, x, x2 + j), a2);
-      a3 = r.fma(FloatVector.fromArray(F, x, x3 + j), a3);
+      FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
+      FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);
+      a00 = r0.fma(v0, a00);
+      FloatVector r1 = FloatVector.fromArray(F, w, w0 + 1 * ws + j);
+      a10 = r1.fma(v0, a10);
+      FloatVector r2 = FloatVector.fromArray(F, w, w0 + 2 * ws + j);
+      a20 = r2.fma(v0, a20);
+      FloatVector r3 = FloatVector.fromArray(F, w, w0 + 3 * ws + j);
+      a30 = r3.fma(v0, a30);
+      FloatVector r4 = FloatVector.fromArray(F, w, w0 + 4 * ws + j);
+      a40 = r4.fma(v0, a40);
+      FloatVector r5 = FloatVector.fromArray(F, w, w0 + 5 * ws + j);
+      a50 = r5.fma(v0, a50);
+      FloatVector r6 = FloatVector.fromArray(F, w, w0 + 6 * ws + j);
+      a60 = r6.fma(v0, a60);
+      FloatVector r7 = FloatVector.fromArray(F, w, w0 + 7 * ws + j);
+      a70 = r7.fma(v0, a70);
     }
-    a0.intoArray(acc, a); a1.intoArray(acc, a + L); a2.intoArray(acc, a + 2 * L); a3.intoArray(acc, a + 3 * L);
+    a00.intoArray(acc, a + 0 * ra + 0 * L);
+    a10.intoArray(acc, a + 1 * ra + 0 * L);
+    a20.intoArray(acc, a + 2 * ra + 0 * L);
+    a30.intoArray(acc, a + 3 * ra + 0 * L);
+    a40.intoArray(acc, a + 4 * ra + 0 * L);
+    a50.intoArray(acc, a + 5 * ra + 0 * L);
+    a60.intoArray(acc, a + 6 * ra + 0 * L);
+    a70.intoArray(acc, a + 7 * ra + 0 * L);
   }
 
-  private static void tile1x1(float[] w, int w0, float[] x, int x0, int n, float[] acc, int a, boolean fresh) {
-    FloatVector a0 = load(acc, a, fresh);
+  /** 1 row × 3 tokens (the last rows of a thread's range). */
+  private static void tile1x3(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    int x1 = x0 + xs;
+    int x2 = x1 + xs;
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L), a01 = FloatVector.fromArray(F, acc, a + 0 * ra + 1 * L), a02 = FloatVector.fromArray(F, acc, a + 0 * ra + 2 * L);
     for (int j = 0; j < n; j += L) {
-      a0 = FloatVector.fromArray(F, w, w0 + j).fma(FloatVector.fromArray(F, x, x0 + j), a0);
+      FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
+      FloatVector v1 = FloatVector.fromArray(F, x, x1 + j);
+      FloatVector v2 = FloatVector.fromArray(F, x, x2 + j);
+      FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);
+      a00 = r0.fma(v0, a00); a01 = r0.fma(v1, a01); a02 = r0.fma(v2, a02);
     }
-    a0.intoArray(acc, a);
+    a00.intoArray(acc, a + 0 * ra + 0 * L); a01.intoArray(acc, a + 0 * ra + 1 * L); a02.intoArray(acc, a + 0 * ra + 2 * L);
   }
 
-  /**
-   * The final horizontal sum of one accumulator, as a fixed pairwise tree: lane i += lane i + h
-   * for h = L/2, L/4, ..., 1. (Overwrites the accumulator.)
-   */
-  static float laneSum(float[] acc, int a) {
-    for (int h = L / 2; h >= 1; h >>= 1) {
-      for (int i = 0; i < h; i++) acc[a + i] += acc[a + i + h];
+  /** 1 row × 1 token. */
+  private static void tile1x1(float[] w, int w0, int ws, float[] x, int x0, int xs, int n, float[] acc, int a, int ra) {
+    FloatVector a00 = FloatVector.fromArray(F, acc, a + 0 * ra + 0 * L);
+    for (int j = 0; j < n; j += L) {
+      FloatVector v0 = FloatVector.fromArray(F, x, x0 + j);
+      FloatVector r0 = FloatVector.fromArray(F, w, w0 + 0 * ws + j);
+      a00 = r0.fma(v0, a00);
     }
-    return acc[a];
+    a00.intoArray(acc, a + 0 * ra + 0 * L);
   }
 }

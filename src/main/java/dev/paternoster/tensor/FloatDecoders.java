@@ -10,10 +10,12 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
-/** Vector decoders for the element types F32, F16 and BF16 (any row length; scalar tail). */
+/**
+ * Vector decoders for the element types F32, F16 and BF16 (any row length; scalar tail). As in all
+ * kernels, no vector crosses a method boundary (a vector C2 fails to keep in registers is boxed).
+ */
 final class FloatDecoders {
   private FloatDecoders() {}
 
@@ -28,8 +30,7 @@ final class FloatDecoders {
     long off = rowOffset + 2L * col;
     int i = 0;
     for (; i <= n - L; i += L) {
-      ShortVector h = ShortVector.fromMemorySegment(S, data, off + 2L * i, LE);
-      IntVector bits = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+      IntVector bits = (IntVector) ShortVector.fromMemorySegment(S, data, off + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
       bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
     }
     for (; i < n; i++) dst[dstOff + i] = Dequant.bf16(data.get(Dequant.I16, off + 2L * i));
@@ -46,25 +47,17 @@ final class FloatDecoders {
     long off = rowOffset + 2L * col;
     int i = 0;
     for (; i <= n - L; i += L) {
-      ShortVector h = ShortVector.fromMemorySegment(S, data, off + 2L * i, LE);
-      halfToFloat(h).intoArray(dst, dstOff + i);
+      IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, off + 2L * i, LE).convertShape(VectorOperators.S2I, I, 0);
+      IntVector em = h.and(0x7FFF);
+      IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+      IntVector normal = em.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+      normal = normal.add(112 << 23, em.compare(VectorOperators.GE, 0x7C00)); // exponent 31 + 112 = 143 -> 255
+      // NaNs come out quiet, as Float.float16ToFloat (and the F16C instruction) makes them
+      normal = normal.lanewise(VectorOperators.OR, 0x0040_0000, em.compare(VectorOperators.GT, 0x7C00));
+      FloatVector sub = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+      FloatVector f = normal.reinterpretAsFloats().blend(sub, em.compare(VectorOperators.LT, 0x0400).cast(F));
+      f.reinterpretAsInts().or(sign).reinterpretAsFloats().intoArray(dst, dstOff + i);
     }
     for (; i < n; i++) dst[dstOff + i] = Dequant.f16(data, off + 2L * i);
-  }
-
-  static FloatVector halfToFloat(ShortVector h16) {
-    IntVector h = (IntVector) h16.convertShape(VectorOperators.S2I, I, 0);
-    IntVector em = h.and(0x7FFF);
-    IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-    VectorMask<Integer> infNan = em.compare(VectorOperators.GE, 0x7C00);
-    IntVector normal = em.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
-    normal = normal.add(112 << 23, infNan); // exponent 31 + 112 = 143 -> 255
-    // NaNs come out quiet, as Float.float16ToFloat (and the F16C instruction) makes them
-    normal = normal.lanewise(VectorOperators.OR, 0x0040_0000, em.compare(VectorOperators.GT, 0x7C00));
-    FloatVector f = normal.reinterpretAsFloats();
-    VectorMask<Float> small = em.compare(VectorOperators.LT, 0x0400).cast(F);
-    FloatVector sub = ((FloatVector) em.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
-    f = f.blend(sub, small);
-    return f.reinterpretAsInts().or(sign).reinterpretAsFloats();
   }
 }

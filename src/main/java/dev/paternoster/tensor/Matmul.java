@@ -47,4 +47,30 @@ public final class Matmul {
       task.clear();
     }
   }
+
+  /**
+   * Runs every kernel shape of every supported type on small random matrices until the JIT has
+   * compiled them, and returns the time taken. Until C2 compiles it, Vector API code runs
+   * interpreted or in C1 without intrinsics, hundreds of times slower (a first 16-token matmul of
+   * a 900x5000 matrix can take seconds): a server should call this once at startup.
+   */
+  public static java.time.Duration warmUp(Parallel pool) {
+    long start = System.nanoTime();
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+    int rows = 2 * DotTiles.ROWS * pool.threads() + 3; // full row groups and a remainder on every thread
+    int cols = MatmulTask.BLOCK_COLS + 256 + 16; // two column blocks, the second partial
+    for (GGMLType t : GGMLType.values()) {
+      if (!t.supported) continue;
+      int c = t.blockSize == 1 ? cols + 5 : cols / t.blockSize * t.blockSize; // element types: a scalar tail
+      float[] values = new float[rows * c];
+      for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian();
+      Weight w = Quantize.weight("warm-up " + t, t, rows, c, values);
+      int maxTokens = 5; // 8x3, 8x2, 8x1, 1x3 and 1x1 tiles
+      float[] x = new float[maxTokens * c];
+      for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+      float[] out = new float[maxTokens * rows];
+      for (int i = 0; i < 3000; i++) matmul(w, x, 1 + i % maxTokens, out, pool);
+    }
+    return java.time.Duration.ofNanos(System.nanoTime() - start);
+  }
 }

@@ -3,6 +3,7 @@ package dev.paternoster.tensor;
 import static dev.paternoster.tensor.Lanes.L;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * One matmul call's arguments and the blocked loop a thread runs over its share of the rows.
@@ -17,9 +18,15 @@ import java.lang.foreign.MemorySegment;
  */
 final class MatmulTask implements Parallel.RangeTask {
   /** Rows decoded together (the row dimension of the register tile). */
-  static final int ROWS = 4;
-  /** Columns per block: a multiple of every block size (256) and of L; 4 rows of it fill 16 KB of L1. */
-  static final int BLOCK_COLS = 1024;
+  static final int ROWS = DotTiles.ROWS;
+  /** Columns per block: a multiple of every block size (256) and of L; 8 rows of it fill 16 KB of L1. */
+  static final int BLOCK_COLS = Integer.getInteger("paternoster.blockCols", 512);
+
+  static {
+    if (BLOCK_COLS <= 0 || BLOCK_COLS % 256 != 0 || BLOCK_COLS % Lanes.L != 0) {
+      throw new IllegalStateException("paternoster.blockCols must be a positive multiple of 256, got " + BLOCK_COLS);
+    }
+  }
 
   private static final ThreadLocal<MatmulTask> PER_THREAD = ThreadLocal.withInitial(MatmulTask::new);
 
@@ -63,6 +70,7 @@ final class MatmulTask implements Parallel.RangeTask {
     int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
     for (int r0 = start; r0 < end; r0 += ROWS) {
       int nr = Math.min(ROWS, end - r0);
+      Arrays.fill(acc, 0, nr * nt * L, 0f);
       for (int kb = 0; kb < cols; kb += BLOCK_COLS) {
         int kw = Math.min(BLOCK_COLS, cols - kb);
         for (int i = 0; i < nr; i++) {
@@ -70,16 +78,25 @@ final class MatmulTask implements Parallel.RangeTask {
         }
         int vw = Math.min(kw, full - kb);
         if (vw > 0) {
-          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc, kb == 0);
+          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc);
         }
       }
-      for (int i = 0; i < nr; i++) {
-        for (int t = 0; t < nt; t++) {
-          float s = full > 0 ? DotTiles.laneSum(acc, (i * nt + t) * L) : 0f;
-          int xo = xOff + t * xStride;
-          for (int j = full; j < cols; j++) s = Math.fma(dec[i * BLOCK_COLS + j - lastBlock], x[xo + j], s);
-          out[outOff + t * outStride + r0 + i] = s;
-        }
+      finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
+    }
+  }
+
+  /** Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result. */
+  private void finish(int r0, int nr, int full, int lastBlock, float[] dec, float[] acc, float[] sums) {
+    int nt = nTokens, cols = w.cols(), count = nr * nt;
+    for (int k0 = 0; k0 < count; k0 += L) {
+      int m = Math.min(L, count - k0);
+      if (full > 0) LaneSums.reduce(acc, k0 * L, m, sums);
+      for (int k = k0; k < k0 + m; k++) {
+        int i = k / nt, t = k - i * nt;
+        float s = full > 0 ? sums[k - k0] : 0f;
+        int xo = xOff + t * xStride, wo = i * BLOCK_COLS - lastBlock;
+        for (int j = full; j < cols; j++) s = Math.fma(dec[wo + j], x[xo + j], s);
+        out[outOff + t * outStride + r0 + i] = s;
       }
     }
   }

@@ -14,6 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  * this hundreds of times in quick succession, and waking a parked thread costs tens of
  * microseconds) before parking.
  *
+ * <p>Each chunk is claimed (compare-and-set on its worker's claim counter) before it runs. When the
+ * caller has finished its own chunk, it claims and runs the chunks no worker has started yet: a
+ * worker that is slow to wake up (parked, or descheduled on a busy machine) then costs nothing,
+ * instead of holding up the whole call.
+ *
  * <p>One call at a time: a call made while another is running (from another thread, or nested
  * from inside a task) runs its whole range on the calling thread instead of waiting.
  */
@@ -96,11 +101,13 @@ public final class Parallel implements AutoCloseable {
       for (Worker w : workers) {
         if (w.parked) LockSupport.unpark(w.thread);
       }
-      try {
-        int end = chunkEnd(n, 0);
-        if (end > 0) task.run(0, end);
-      } catch (Throwable t) {
-        recordFailure(t);
+      int gen = generation;
+      runChunk(task, n, 0);
+      for (Worker w : workers) {
+        if (w.claim.compareAndSet(gen - 1, gen)) { // not started yet: run it here
+          runChunk(task, n, w.index);
+          finished();
+        }
       }
       awaitWorkers();
       this.task = null;
@@ -112,6 +119,15 @@ public final class Parallel implements AutoCloseable {
       }
     } finally {
       busy.set(false);
+    }
+  }
+
+  private void runChunk(RangeTask task, int n, int chunk) {
+    int start = chunk == 0 ? 0 : chunkEnd(n, chunk - 1), end = chunkEnd(n, chunk);
+    try {
+      if (start < end) task.run(start, end);
+    } catch (Throwable t) {
+      recordFailure(t);
     }
   }
 
@@ -159,6 +175,8 @@ public final class Parallel implements AutoCloseable {
     final int index;
     final Thread thread;
     volatile boolean parked;
+    /** The last generation whose chunk {@code index} was claimed, by this worker or by the caller. */
+    final AtomicInteger claim = new AtomicInteger();
 
     Worker(int index) {
       this.index = index;
@@ -173,14 +191,12 @@ public final class Parallel implements AutoCloseable {
       while (true) {
         seen = awaitGeneration(seen);
         if (closed) return;
-        int total = n;
-        int start = chunkEnd(total, index - 1), end = chunkEnd(total, index);
-        try {
-          if (start < end) task.run(start, end);
-        } catch (Throwable t) {
-          recordFailure(t);
+        // The caller may have taken this chunk already (and even published the next generation,
+        // in which case the claim fails here and succeeds on the next turn of the loop).
+        if (claim.compareAndSet(seen - 1, seen)) {
+          runChunk(task, n, index);
+          finished();
         }
-        finished();
       }
     }
 

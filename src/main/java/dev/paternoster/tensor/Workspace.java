@@ -8,6 +8,8 @@ final class Workspace {
   final float[] decoded = new float[MatmulTask.ROWS * MatmulTask.BLOCK_COLS];
   /** Vector accumulators: one per (row of the group, token). */
   float[] acc = new float[0];
+  /** Horizontal sums of up to L accumulators. */
+  final float[] sums = new float[Lanes.L];
 
   static Workspace get(int nTokens) {
     Workspace ws = PER_THREAD.get();

@@ -1,0 +1,107 @@
+package dev.paternoster.tensor;
+
+import static dev.paternoster.tensor.Lanes.F;
+import static dev.paternoster.tensor.Lanes.L;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Horizontal sums of vector accumulators, all with one fixed addition tree per accumulator:
+ * lane i += lane i + h for h = L/2, L/4, ..., 1. The vector form reduces L accumulators at once
+ * with a transposing butterfly (two-vector lane selects), the scalar form one at a time; both
+ * perform exactly the same float additions, so a result never depends on which accumulators
+ * happened to be reduced together (batch invariance).
+ */
+final class LaneSums {
+  private LaneSums() {}
+
+  // Index vectors for each butterfly level k (group size g = L >> k): output lane j takes, from
+  // the concatenation (p, q), the first (X) and second (Y) half of its source group.
+  private static final FloatVector X0 = index(0, false), Y0 = index(0, true);
+  private static final FloatVector X1 = index(1, false), Y1 = index(1, true);
+  private static final FloatVector X2 = index(2, false), Y2 = index(2, true);
+  private static final FloatVector X3 = L >= 16 ? index(3, false) : null, Y3 = L >= 16 ? index(3, true) : null;
+
+  private static FloatVector index(int level, boolean second) {
+    int g = L >> level, h = g / 2;
+    float[] idx = new float[L];
+    for (int j = 0; j < L; j++) {
+      int fromQ = j < L / 2 ? 0 : L;
+      int jj = j % (L / 2);
+      idx[j] = fromQ + (jj / h) * g + jj % h + (second ? h : 0);
+    }
+    return FloatVector.fromArray(F, idx, 0);
+  }
+
+  private static final FloatVector ZERO = FloatVector.zero(F);
+
+  /**
+   * Writes to {@code sums[0 .. count)} the horizontal sums of the {@code count <= L}
+   * accumulators {@code acc[a + k*L .. a + k*L + L)}. Each butterfly step halves every lane group
+   * of two vectors p, q (p's groups first): X selects the first half of each group, Y the second.
+   * Written out in one method, as all vector code here (no vector crosses a method boundary).
+   */
+  static void reduce(float[] acc, int a, int count, float[] sums) {
+    if (L == 16) {
+      FloatVector v0 = 0 < count ? FloatVector.fromArray(F, acc, a + 0 * L) : ZERO;
+      FloatVector v1 = 1 < count ? FloatVector.fromArray(F, acc, a + 1 * L) : ZERO;
+      FloatVector v2 = 2 < count ? FloatVector.fromArray(F, acc, a + 2 * L) : ZERO;
+      FloatVector v3 = 3 < count ? FloatVector.fromArray(F, acc, a + 3 * L) : ZERO;
+      FloatVector v4 = 4 < count ? FloatVector.fromArray(F, acc, a + 4 * L) : ZERO;
+      FloatVector v5 = 5 < count ? FloatVector.fromArray(F, acc, a + 5 * L) : ZERO;
+      FloatVector v6 = 6 < count ? FloatVector.fromArray(F, acc, a + 6 * L) : ZERO;
+      FloatVector v7 = 7 < count ? FloatVector.fromArray(F, acc, a + 7 * L) : ZERO;
+      FloatVector v8 = 8 < count ? FloatVector.fromArray(F, acc, a + 8 * L) : ZERO;
+      FloatVector v9 = 9 < count ? FloatVector.fromArray(F, acc, a + 9 * L) : ZERO;
+      FloatVector v10 = 10 < count ? FloatVector.fromArray(F, acc, a + 10 * L) : ZERO;
+      FloatVector v11 = 11 < count ? FloatVector.fromArray(F, acc, a + 11 * L) : ZERO;
+      FloatVector v12 = 12 < count ? FloatVector.fromArray(F, acc, a + 12 * L) : ZERO;
+      FloatVector v13 = 13 < count ? FloatVector.fromArray(F, acc, a + 13 * L) : ZERO;
+      FloatVector v14 = 14 < count ? FloatVector.fromArray(F, acc, a + 14 * L) : ZERO;
+      FloatVector v15 = 15 < count ? FloatVector.fromArray(F, acc, a + 15 * L) : ZERO;
+      FloatVector c0 = X0.selectFrom(v0, v1).add(Y0.selectFrom(v0, v1));
+      FloatVector c1 = X0.selectFrom(v2, v3).add(Y0.selectFrom(v2, v3));
+      FloatVector c2 = X0.selectFrom(v4, v5).add(Y0.selectFrom(v4, v5));
+      FloatVector c3 = X0.selectFrom(v6, v7).add(Y0.selectFrom(v6, v7));
+      FloatVector c4 = X0.selectFrom(v8, v9).add(Y0.selectFrom(v8, v9));
+      FloatVector c5 = X0.selectFrom(v10, v11).add(Y0.selectFrom(v10, v11));
+      FloatVector c6 = X0.selectFrom(v12, v13).add(Y0.selectFrom(v12, v13));
+      FloatVector c7 = X0.selectFrom(v14, v15).add(Y0.selectFrom(v14, v15));
+      FloatVector e0 = X1.selectFrom(c0, c1).add(Y1.selectFrom(c0, c1));
+      FloatVector e1 = X1.selectFrom(c2, c3).add(Y1.selectFrom(c2, c3));
+      FloatVector e2 = X1.selectFrom(c4, c5).add(Y1.selectFrom(c4, c5));
+      FloatVector e3 = X1.selectFrom(c6, c7).add(Y1.selectFrom(c6, c7));
+      FloatVector f0 = X2.selectFrom(e0, e1).add(Y2.selectFrom(e0, e1));
+      FloatVector f1 = X2.selectFrom(e2, e3).add(Y2.selectFrom(e2, e3));
+      FloatVector g0 = X3.selectFrom(f0, f1).add(Y3.selectFrom(f0, f1));
+      g0.intoArray(sums, 0);
+    } else if (L == 8) {
+      FloatVector v0 = 0 < count ? FloatVector.fromArray(F, acc, a + 0 * L) : ZERO;
+      FloatVector v1 = 1 < count ? FloatVector.fromArray(F, acc, a + 1 * L) : ZERO;
+      FloatVector v2 = 2 < count ? FloatVector.fromArray(F, acc, a + 2 * L) : ZERO;
+      FloatVector v3 = 3 < count ? FloatVector.fromArray(F, acc, a + 3 * L) : ZERO;
+      FloatVector v4 = 4 < count ? FloatVector.fromArray(F, acc, a + 4 * L) : ZERO;
+      FloatVector v5 = 5 < count ? FloatVector.fromArray(F, acc, a + 5 * L) : ZERO;
+      FloatVector v6 = 6 < count ? FloatVector.fromArray(F, acc, a + 6 * L) : ZERO;
+      FloatVector v7 = 7 < count ? FloatVector.fromArray(F, acc, a + 7 * L) : ZERO;
+      FloatVector c0 = X0.selectFrom(v0, v1).add(Y0.selectFrom(v0, v1));
+      FloatVector c1 = X0.selectFrom(v2, v3).add(Y0.selectFrom(v2, v3));
+      FloatVector c2 = X0.selectFrom(v4, v5).add(Y0.selectFrom(v4, v5));
+      FloatVector c3 = X0.selectFrom(v6, v7).add(Y0.selectFrom(v6, v7));
+      FloatVector e0 = X1.selectFrom(c0, c1).add(Y1.selectFrom(c0, c1));
+      FloatVector e1 = X1.selectFrom(c2, c3).add(Y1.selectFrom(c2, c3));
+      FloatVector f0 = X2.selectFrom(e0, e1).add(Y2.selectFrom(e0, e1));
+      f0.intoArray(sums, 0);
+    } else {
+      for (int k = 0; k < count; k++) sums[k] = scalar(acc, a + k * L);
+    }
+  }
+
+  /** The same tree for one accumulator, in scalar code (overwrites it). */
+  static float scalar(float[] acc, int a) {
+    for (int h = L / 2; h >= 1; h >>= 1) {
+      for (int i = 0; i < h; i++) acc[a + i] = acc[a + i] + acc[a + i + h];
+    }
+    return acc[a];
+  }
+}
