@@ -9,12 +9,12 @@ class AnchorDiagTest {
   @Test
   void diag() {
     String[][] runs = {
-      //{"models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.f32kv.anchors.json"},
-      //{"models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.anchors.json"},
-      //{"models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.f32kv.anchors.json"},
+      {"models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.f32kv.anchors.json"},
+      {"models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.anchors.json"},
+      {"models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.f32kv.anchors.json"},
       {"models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json"},
-      //{"models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json"},
-      //{"models/tiny15m/tiny15m-f16.gguf", "models/tiny15m/tiny15m-f16.anchors.json"},
+      {"models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json"},
+      {"models/tiny15m/tiny15m-f16.gguf", "models/tiny15m/tiny15m-f16.anchors.json"},
     };
     for (String[] r : runs) {
       Anchors a = Anchors.read(TestModels.require(r[1]));
