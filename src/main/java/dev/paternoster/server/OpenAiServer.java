@@ -60,6 +60,9 @@ public final class OpenAiServer implements AutoCloseable {
       cfg.startup.showOldJavalinVersionWarning = false;
       cfg.http.compressionStrategy = CompressionStrategy.NONE; // gzip would buffer SSE streams
       cfg.jetty.addConnector((server, httpConfig) -> {
+        // Jetty reuses header fields seen earlier on a kept-alive connection, matching them
+        // case-insensitively by default: "Authorization: Bearer KEY" would then also accept "key".
+        httpConfig.setHeaderCacheCaseSensitive(true);
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setHost(options.host());
         connector.setPort(options.port());

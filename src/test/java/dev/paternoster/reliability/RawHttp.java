@@ -60,8 +60,14 @@ final class RawHttp implements AutoCloseable {
     return this;
   }
 
-  /** Reads the status line and headers. */
+  /** Reads the status line and headers (of the next response, on a kept-alive connection). */
   RawHttp readHead() throws IOException {
+    status = 0;
+    headers.clear();
+    chunked = false;
+    remaining = -1;
+    chunkLeft = 0;
+    bodyDone = false;
     String statusLine = line();
     String[] parts = statusLine.split(" ", 3);
     if (parts.length < 2 || !parts[0].startsWith("HTTP/")) throw new IOException("not an HTTP status line: " + statusLine);
@@ -114,7 +120,7 @@ final class RawHttp implements AutoCloseable {
 
   /** The whole response: head (if not read yet) and body. */
   String readAll() throws IOException {
-    if (status == 0) readHead();
+    if (status == 0 || bodyDone) readHead();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (byte[] b; (b = readSome()) != null; ) body.write(b);
     return body.toString(StandardCharsets.UTF_8);
