@@ -380,20 +380,15 @@ public final class Engine implements AutoCloseable {
       return;
     }
     List<RequestState> done = new ArrayList<>();
+    float[] logits = null;
     try {
-      float[] logits = runner.run(batch);
-      List<ScheduledBatch.Entry> entries = batch.entries();
-      Sample[] samples = new Sample[entries.size()];
-      int row = 0;
-      for (int i = 0; i < samples.length; i++) {
-        if (entries.get(i).sample()) samples[i] = sampler.sample(entries.get(i).seq(), logits, row++ * vocabSize);
-      }
-      deliver(scheduler.postprocess(batch, samples, System.nanoTime()), done);
+      logits = runner.run(batch);
     } catch (Throwable e) {
       if (e instanceof InternalError fatal) throw fatal;
       // Includes OutOfMemoryError: the batch that needed the memory fails, the engine goes on.
-      failBatch(batch, e, done);
+      runEachRequestAlone(batch, e, done);
     }
+    if (logits != null) sampleAndDeliver(batch, logits, done);
     steps++;
     StepStats stats = stats(batch, System.nanoTime() - t0);
     for (EngineObserver o : observers) {
@@ -404,6 +399,54 @@ public final class Engine implements AutoCloseable {
       }
     }
     complete(done);
+  }
+
+  /** Samples the batch's logits and streams its tokens; a failure here fails the batch's requests. */
+  private void sampleAndDeliver(ScheduledBatch batch, float[] logits, List<RequestState> done) {
+    try {
+      List<ScheduledBatch.Entry> entries = batch.entries();
+      Sample[] samples = new Sample[entries.size()];
+      int row = 0;
+      for (int i = 0; i < samples.length; i++) {
+        if (entries.get(i).sample()) samples[i] = sampler.sample(entries.get(i).seq(), logits, row++ * vocabSize);
+      }
+      deliver(scheduler.postprocess(batch, samples, System.nanoTime()), done);
+    } catch (Throwable e) {
+      if (e instanceof InternalError fatal) throw fatal;
+      failBatch(batch, e, done);
+    }
+  }
+
+  /**
+   * A forward call failed. One bad request (a token that trips the model, an input that runs out
+   * of memory) must not take down every request that happened to share its step, so when the step
+   * held several requests each is run again in a forward call of its own: the ones that succeed
+   * go on exactly as if nothing happened (the model is batch-invariant, and rewriting the same KV
+   * positions with the same tokens gives the same values; pages enter the prefix cache only after
+   * a successful step), and only those that fail again are failed. Costs one forward per request
+   * of the failed step, only when a step fails.
+   */
+  private void runEachRequestAlone(ScheduledBatch batch, Throwable first, List<RequestState> done) {
+    java.util.Map<RequestState, List<ScheduledBatch.Entry>> byRequest = new java.util.LinkedHashMap<>();
+    for (ScheduledBatch.Entry en : batch.entries()) byRequest.computeIfAbsent(en.seq().request, k -> new ArrayList<>()).add(en);
+    if (byRequest.size() == 1) {
+      failBatch(batch, first, done);
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "step " + (steps + 1) + " failed (" + first + "); running its "
+        + byRequest.size() + " requests one by one to fail only the one(s) at fault");
+    for (List<ScheduledBatch.Entry> entries : byRequest.values()) {
+      ScheduledBatch alone = new ScheduledBatch(entries, 0);
+      float[] logits;
+      try {
+        logits = runner.run(alone);
+      } catch (Throwable e) {
+        if (e instanceof InternalError fatal) throw fatal;
+        failBatch(alone, e, done);
+        continue;
+      }
+      sampleAndDeliver(alone, logits, done);
+    }
   }
 
   /** A failed forward (or sampling) step fails the requests in it, and only them. */
