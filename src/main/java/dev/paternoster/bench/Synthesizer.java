@@ -106,7 +106,7 @@ public final class Synthesizer {
       float[] row = new float[cols];
       for (int r = 0; r < rows; r++) {
         for (int c = 0; c < cols; c++) row[c] = (float) ((rnd.nextDouble() * 2 - 1) * scale * 1.7);
-        out.write(Quantize.quantize(t, row, 0, cols));
+        out.write(Quantize.toBytes(t, row));
       }
     });
   }

@@ -1,5 +1,6 @@
 package dev.paternoster.model;
 
+import dev.paternoster.tensor.ActivationQuant;
 import dev.paternoster.tensor.Matmul;
 import dev.paternoster.tensor.Parallel;
 import dev.paternoster.tensor.Weight;
@@ -7,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,15 +21,26 @@ public final class CpuBackend implements Backend {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private final Parallel pool;
   private final ThreadLocal<float[]> scores;
+  private float[] rounded = new float[0];
 
   public CpuBackend(Parallel pool, int maxContext) {
     this.pool = pool;
-    this.scores = ThreadLocal.withInitial(() -> new float[maxContext]);
+    // the last S.length() floats hold the lanes of a dot product being summed
+    this.scores = ThreadLocal.withInitial(() -> new float[maxContext + S.length()]);
   }
 
   @Override
   public void matmul(Weight w, float[] x, int nTokens, float[] out) {
-    Matmul.matmul(w, x, nTokens, out, pool);
+    // Round the activations as llama.cpp does for this weight type (see ActivationQuant), so the
+    // kernels compute what llama.cpp computes.
+    int n = nTokens * w.cols();
+    if (ActivationQuant.dotType(w.type()) == dev.paternoster.tensor.GGMLType.F32) {
+      Matmul.matmul(w, x, nTokens, out, pool);
+      return;
+    }
+    if (rounded.length < n) rounded = new float[n];
+    for (int t = 0; t < nTokens; t++) ActivationQuant.round(w.type(), x, t * w.cols(), w.cols(), rounded, t * w.cols());
+    Matmul.matmul(w, rounded, nTokens, out, pool);
   }
 
   @Override
@@ -65,7 +76,7 @@ public final class CpuBackend implements Backend {
     float max = Float.NEGATIVE_INFINITY;
     for (int p = 0; p <= pos; p++) {
       long at = kv.offset(table[p / ps], p % ps) + headByte;
-      float s = dot(q, qOff, keys, at, hd) * scale;
+      float s = dot(q, qOff, keys, at, hd, sc) * scale;
       sc[p] = s;
       if (s > max) max = s;
     }
@@ -85,7 +96,12 @@ public final class CpuBackend implements Backend {
     if (kvDim <= 0) throw new IllegalStateException();
   }
 
-  static float dot(float[] a, int aOff, MemorySegment b, long bOff, int n) {
+  /**
+   * Dot product with a fixed summation order. The lanes are added one by one rather than with
+   * {@code reduceLanes}, whose order differs between interpreted and compiled code: a sum that
+   * changed with JIT tier would make outputs depend on when a request ran.
+   */
+  static float dot(float[] a, int aOff, MemorySegment b, long bOff, int n, float[] lanes) {
     int i = 0;
     float sum = 0f;
     if (n >= S.length()) {
@@ -95,7 +111,9 @@ public final class CpuBackend implements Backend {
         FloatVector vb = FloatVector.fromMemorySegment(S, b, bOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
         acc = va.fma(vb, acc);
       }
-      sum = acc.reduceLanes(VectorOperators.ADD);
+      int base = lanes.length - S.length();
+      acc.intoArray(lanes, base);
+      for (int l = 0; l < S.length(); l++) sum += lanes[base + l];
     }
     for (; i < n; i++) sum += a[aOff + i] * b.get(ValueLayout.JAVA_FLOAT_UNALIGNED, bOff + (long) i * Float.BYTES);
     return sum;

@@ -23,10 +23,11 @@ final class ChatHandler {
     SamplingParams params = PromptBudget.resolve(req.options(), prompt.length, m, 0, "messages");
     String id = Ids.next("chatcmpl-");
     GenerationRequest gr = new GenerationRequest(id, prompt, params, req.options().priority());
-    var meta = new ResponseFormat.Meta(id, "chat.completion.chunk", System.currentTimeMillis() / 1000, m.name(), req.options().includeUsage());
-    if (!req.options().stream()) meta = new ResponseFormat.Meta(id, "chat.completion", meta.created(), m.name(), false);
+    boolean stream = req.options().stream();
+    var meta = new ResponseFormat.Meta(id, stream ? "chat.completion.chunk" : "chat.completion",
+        System.currentTimeMillis() / 1000, m.name(), stream && req.options().includeUsage());
     var format = new ChatFormat(meta, new TokenStrings(m.tokenizer()), req.logprobs());
-    server.responder().respond(ctx, m, gr, req.options().stream(), format);
+    server.responder().respond(ctx, m, gr, stream, format);
   }
 
   /**

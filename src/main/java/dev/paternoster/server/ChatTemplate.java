@@ -61,7 +61,24 @@ public final class ChatTemplate {
   public static ChatTemplate fromGguf(java.nio.file.Path gguf, dev.paternoster.tokenizer.Tokenizer tokenizer) {
     try (dev.paternoster.gguf.GGUFFile f = dev.paternoster.gguf.GGUFFile.open(gguf)) {
       String source = f.has("tokenizer.chat_template") ? f.getString("tokenizer.chat_template") : null;
-      return of(source, ServedModel.bosText(tokenizer), ServedModel.eosText(tokenizer));
+      return of(source, ServedModel.bosText(tokenizer), ServedModel.eosText(tokenizer)).checked();
+    }
+  }
+
+  /**
+   * This template if it renders a one-message conversation, else (with a warning) the fallback: a
+   * template this server cannot render would otherwise fail every chat request.
+   */
+  public ChatTemplate checked() {
+    try {
+      render(List.of(new ChatMessage("user", "Hello", null)), true);
+      return this;
+    } catch (ApiException e) {
+      return this; // the template refused the probe conversation on purpose (raise_exception): it works
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(ChatTemplate.class)
+          .warn("the model's chat template cannot be rendered here ({}); chat uses the 'Role: content' fallback", e.getMessage());
+      return fallback(bosToken, eosToken);
     }
   }
 

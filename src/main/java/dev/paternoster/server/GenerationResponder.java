@@ -50,9 +50,11 @@ final class GenerationResponder {
         if (disconnect.consumedPipelinedData()) ctx.header("Connection", "close");
         List<Choice> failed = r.choices().stream().filter(c -> c.finishReason() == FinishReason.ERROR).toList();
         if (!failed.isEmpty()) {
-          throw ApiException.internal("Generation failed inside the engine: " + failed.getFirst().stopReason());
+          ApiException e = ApiException.internal("Generation failed inside the engine: " + failed.getFirst().stopReason());
+          Responses.jsonNow(ctx, e.status(), ErrorResponse.of(e));
+        } else {
+          Responses.jsonNow(ctx, 200, format.response(r));
         }
-        Responses.json(ctx, 200, format.response(r));
       }
     } finally {
       inFlight.remove(handle);

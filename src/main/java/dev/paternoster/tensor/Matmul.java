@@ -1,29 +1,50 @@
 package dev.paternoster.tensor;
 
-/** Matrix times a batch of token vectors. */
+import java.util.Objects;
+
+/**
+ * Matrix × activations for a batch of tokens: {@code out[t][r] = dot(row r of W, x[t])}.
+ *
+ * <p>Threads split the rows of W (never the reduction), so each output is computed by one thread
+ * from start to end. Batch invariance: the value computed for a token does not depend on how many
+ * tokens share the call or where the token sits among them, bit for bit.
+ */
 public final class Matmul {
   private Matmul() {}
 
+  /**
+   * For every token {@code t < nTokens} and row {@code r < w.rows()}:
+   * {@code out[t * w.rows() + r] = dot(row r of w, x[t*cols .. t*cols + cols))}.
+   */
   public static void matmul(Weight w, float[] x, int nTokens, float[] out, Parallel pool) {
-    int rows = w.rows(), cols = w.cols();
-    long rowBytes = w.rowBytes();
-    float[] xq = new float[nTokens * cols];
-    String skip = java.util.Objects.requireNonNullElse(System.getenv("PN_SKIP"), "^$");
-    for (int t = 0; t < nTokens; t++) {
-      if (w.name().matches(skip)) System.arraycopy(x, t * cols, xq, t * cols, cols);
-      else ActivationQuant.round(w.type(), x, t * cols, cols, xq, t * cols);
+    matmul(w, x, 0, w.cols(), nTokens, out, 0, w.rows(), pool);
+  }
+
+  /**
+   * Strided form: token {@code t}'s activations are {@code x[xOff + t*xStride ..][0..cols)} and
+   * its outputs go to {@code out[outOff + t*outStride + r]}.
+   */
+  public static void matmul(
+      Weight w, float[] x, int xOff, int xStride, int nTokens,
+      float[] out, int outOff, int outStride, Parallel pool) {
+    Objects.requireNonNull(pool, "pool");
+    if (!w.type().supported) {
+      throw new IllegalArgumentException(w.name() + ": no matmul kernel for weight type " + w.type());
     }
-    pool.forRange(rows, (start, end) -> {
-      float[] row = new float[cols];
-      for (int r = start; r < end; r++) {
-        Dequant.row(w.type(), w.data(), r * rowBytes, row, 0, cols);
-        for (int t = 0; t < nTokens; t++) {
-          float sum = 0f;
-          int xo = t * cols;
-          for (int c = 0; c < cols; c++) sum += row[c] * xq[xo + c];
-          out[t * rows + r] = sum;
-        }
-      }
-    });
+    if (nTokens <= 0) return;
+    int cols = w.cols(), rows = w.rows();
+    if (xStride < cols || outStride < rows) {
+      throw new IllegalArgumentException(w.name() + ": strides (x " + xStride + ", out " + outStride
+          + ") smaller than the matrix (" + rows + " x " + cols + ")");
+    }
+    Objects.checkFromIndexSize(xOff, (long) (nTokens - 1) * xStride + cols, x.length);
+    Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + rows, out.length);
+    MatmulTask task = MatmulTask.forCurrentThread();
+    task.set(w, x, xOff, xStride, nTokens, out, outOff, outStride);
+    try {
+      pool.forRange(rows, task);
+    } finally {
+      task.clear();
+    }
   }
 }

@@ -113,6 +113,13 @@ class ChatTemplateTest {
   }
 
   @Test
+  void aTemplateThisServerCannotRenderFallsBackAtLoadTime() {
+    assertThat(ChatTemplate.of("{% frobnicate %}{{ messages }}", "", "").checked().isFallback()).isTrue();
+    assertThat(ChatTemplate.of("{{ raise_exception('no') }}", "", "").checked().isFallback()).isFalse();
+    assertThat(ChatTemplate.of("{{ messages[0].content }}", "", "").checked().isFallback()).isFalse();
+  }
+
+  @Test
   void fallbackIsRoleColonContent() {
     ChatTemplate t = ChatTemplate.of(null, "<s>", "</s>");
     assertThat(t.isFallback()).isTrue();

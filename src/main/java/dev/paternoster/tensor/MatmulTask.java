@@ -1,0 +1,86 @@
+package dev.paternoster.tensor;
+
+import static dev.paternoster.tensor.Lanes.L;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One matmul call's arguments and the blocked loop a thread runs over its share of the rows.
+ * Reused across calls (one instance per calling thread) so that handing work to
+ * {@link Parallel} allocates nothing.
+ *
+ * <p>Loop structure, for each group of {@link #ROWS} rows: for each block of
+ * {@link #BLOCK_COLS} columns, decode the group's weights once into L1-resident scratch, then run
+ * the register tiles over all tokens; the per-(row, token) vector accumulators persist across
+ * blocks in {@link Workspace#acc}. At the end of the group, each accumulator is summed across lanes
+ * and the scalar tail (row lengths that are not a multiple of L) is added.
+ */
+final class MatmulTask implements Parallel.RangeTask {
+  /** Rows decoded together (the row dimension of the register tile). */
+  static final int ROWS = 4;
+  /** Columns per block: a multiple of every block size (256) and of L; 4 rows of it fill 16 KB of L1. */
+  static final int BLOCK_COLS = 1024;
+
+  private static final ThreadLocal<MatmulTask> PER_THREAD = ThreadLocal.withInitial(MatmulTask::new);
+
+  private Weight w;
+  private RowDecoder decoder;
+  private float[] x;
+  private int xOff, xStride, nTokens;
+  private float[] out;
+  private int outOff, outStride;
+
+  static MatmulTask forCurrentThread() {
+    return PER_THREAD.get();
+  }
+
+  void set(Weight w, float[] x, int xOff, int xStride, int nTokens, float[] out, int outOff, int outStride) {
+    this.w = w;
+    this.decoder = RowDecoder.of(w.type());
+    this.x = x;
+    this.xOff = xOff;
+    this.xStride = xStride;
+    this.nTokens = nTokens;
+    this.out = out;
+    this.outOff = outOff;
+    this.outStride = outStride;
+  }
+
+  void clear() {
+    w = null;
+    x = null;
+    out = null;
+  }
+
+  @Override
+  public void run(int start, int end) {
+    Workspace ws = Workspace.get(nTokens);
+    float[] dec = ws.decoded, acc = ws.acc;
+    MemorySegment data = w.data();
+    long rowBytes = w.rowBytes();
+    int cols = w.cols(), nt = nTokens;
+    int full = cols - cols % L; // columns covered by whole vectors; the rest is the scalar tail
+    int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
+    for (int r0 = start; r0 < end; r0 += ROWS) {
+      int nr = Math.min(ROWS, end - r0);
+      for (int kb = 0; kb < cols; kb += BLOCK_COLS) {
+        int kw = Math.min(BLOCK_COLS, cols - kb);
+        for (int i = 0; i < nr; i++) {
+          decoder.decode(data, (r0 + i) * rowBytes, kb, kw, dec, i * BLOCK_COLS);
+        }
+        int vw = Math.min(kw, full - kb);
+        if (vw > 0) {
+          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc, kb == 0);
+        }
+      }
+      for (int i = 0; i < nr; i++) {
+        for (int t = 0; t < nt; t++) {
+          float s = full > 0 ? DotTiles.laneSum(acc, (i * nt + t) * L) : 0f;
+          int xo = xOff + t * xStride;
+          for (int j = full; j < cols; j++) s = Math.fma(dec[i * BLOCK_COLS + j - lastBlock], x[xo + j], s);
+          out[outOff + t * outStride + r0 + i] = s;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.paternoster.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@Timeout(120)
+class MatmulTest {
+  static final int ROWS = 37;
+  static Parallel pool;
+
+  @BeforeAll
+  static void startPool() {
+    pool = new Parallel(2);
+  }
+
+  @AfterAll
+  static void stopPool() {
+    pool.close();
+  }
+
+  /** The smallest legal odd-ish row lengths: blocks of 32 or 256, or 97 for element types. */
+  static int[] colsFor(GGMLType t) {
+    return switch (t.blockSize) {
+      case 1 -> new int[] {97, 16, 1};
+      case 32 -> new int[] {32, 96};
+      default -> new int[] {256, 768};
+    };
+  }
+
+  static Weight randomWeight(GGMLType t, int rows, int cols, long seed) {
+    Random rnd = new Random(seed);
+    float[] v = new float[rows * cols];
+    for (int i = 0; i < v.length; i++) v[i] = (float) rnd.nextGaussian() * (1 + (i % 7)) * 0.05f;
+    return Quantize.weight("w", t, rows, cols, v);
+  }
+
+  static float[] randomActivations(int n, long seed) {
+    Random rnd = new Random(seed);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+    return x;
+  }
+
+  /** |got - ref| within 1e-4 of the sum of |w*x| (the scale float rounding error is relative to). */
+  static void assertClose(Weight w, float[] x, int nTokens, float[] got) {
+    float[] ref = new float[nTokens * w.rows()];
+    ReferenceMatmul.matmul(w, x, nTokens, ref);
+    for (int t = 0; t < nTokens; t++) {
+      for (int r = 0; r < w.rows(); r++) {
+        float[] row = w.dequantizeRow(r);
+        double mag = 0;
+        for (int i = 0; i < w.cols(); i++) mag += Math.abs(row[i] * x[t * w.cols() + i]);
+        assertThat((double) got[t * w.rows() + r])
+            .as("%s %dx%d token %d row %d", w.type(), w.rows(), w.cols(), t, r)
+            .isCloseTo(ref[t * w.rows() + r], org.assertj.core.data.Offset.offset(1e-4 * mag + 1e-6));
+      }
+    }
+  }
+
+  static GGMLType[] supported() {
+    return Arrays.stream(GGMLType.values()).filter(t -> t.supported).toArray(GGMLType[]::new);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+  void matchesReference(GGMLType t) {
+    for (int cols : colsFor(t)) {
+      Weight w = randomWeight(t, ROWS, cols, cols);
+      for (int nTokens : new int[] {1, 3, 8}) {
+        float[] x = randomActivations(nTokens * cols, nTokens);
+        float[] out = new float[nTokens * ROWS];
+        Matmul.matmul(w, x, nTokens, out, pool);
+        assertClose(w, x, nTokens, out);
+      }
+    }
+  }
+
+  /**
+   * Batch invariance: a token's outputs are bit-identical whether it is computed alone or as
+   * any member of a batch of any size, and whatever the thread count.
+   */
+  @ParameterizedTest
+  @EnumSource(value = GGMLType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+  void batchInvariant(GGMLType t) {
+    int cols = colsFor(t)[colsFor(t).length > 2 ? 0 : 1];
+    Weight w = randomWeight(t, ROWS, cols, 7);
+    int maxT = 64;
+    float[] x = randomActivations(maxT * cols, 11);
+    float[][] alone = new float[maxT][ROWS];
+    try (Parallel single = new Parallel(1)) {
+      for (int tok = 0; tok < maxT; tok++) {
+        Matmul.matmul(w, x, tok * cols, cols, 1, alone[tok], 0, ROWS, single);
+      }
+    }
+    for (int nTokens : new int[] {1, 2, 3, 5, 8, 17, 64}) {
+      for (int first : new int[] {0, maxT - nTokens}) {
+        float[] out = new float[nTokens * ROWS];
+        Matmul.matmul(w, x, first * cols, cols, nTokens, out, 0, ROWS, pool);
+        for (int i = 0; i < nTokens; i++) {
+          float[] got = Arrays.copyOfRange(out, i * ROWS, (i + 1) * ROWS);
+          assertThat(got).as("%s token %d of %d (batch starts at %d)", t, i, nTokens, first)
+              .containsExactly(alone[first + i]);
+        }
+      }
+    }
+  }
+
+  @Test
+  void stridedOffsetsAndTheRestOfOutputUntouched() {
+    Weight w = randomWeight(GGMLType.Q8_0, ROWS, 64, 3);
+    int xStride = 70, outStride = 40, nTokens = 3;
+    float[] x = randomActivations(5 + nTokens * xStride, 5);
+    float[] out = new float[2 + nTokens * outStride];
+    Arrays.fill(out, -7f);
+    Matmul.matmul(w, x, 5, xStride, nTokens, out, 2, outStride, pool);
+    for (int t = 0; t < nTokens; t++) {
+      float[] xt = Arrays.copyOfRange(x, 5 + t * xStride, 5 + t * xStride + 64);
+      float[] expect = new float[ROWS];
+      Matmul.matmul(w, xt, 1, expect, pool);
+      assertThat(Arrays.copyOfRange(out, 2 + t * outStride, 2 + t * outStride + ROWS)).containsExactly(expect);
+      for (int r = ROWS; r < outStride && 2 + t * outStride + r < out.length; r++) {
+        assertThat(out[2 + t * outStride + r]).isEqualTo(-7f);
+      }
+    }
+    assertThat(out[0]).isEqualTo(-7f);
+  }
+
+  @Test
+  void rejectsTooShortArrays() {
+    Weight w = randomWeight(GGMLType.F32, 4, 8, 1);
+    assertThatThrownBy(() -> Matmul.matmul(w, new float[15], 2, new float[8], pool))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> Matmul.matmul(w, new float[16], 2, new float[7], pool))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void unsupportedTypeIsNamed() {
+    Weight w = new Weight("q2", GGMLType.Q2_K, 1, 256, java.lang.foreign.MemorySegment.ofArray(new byte[84]));
+    assertThatThrownBy(() -> Matmul.matmul(w, new float[256], 1, new float[1], pool))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Q2_K");
+  }
+}
