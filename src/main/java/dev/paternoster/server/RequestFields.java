@@ -41,6 +41,9 @@ public final class RequestFields {
       root = Json.MAPPER.readTree(body);
     } catch (JacksonException e) {
       throw ApiException.badRequest(null, "Request body is not valid JSON: " + describe(e));
+    } catch (NumberFormatException e) {
+      // Jackson throws this (not a JacksonException) for numbers such as 1e9999999999.
+      throw ApiException.badRequest(null, "Request body holds a number outside the range this server can read.");
     } catch (java.io.IOException e) {
       throw ApiException.badRequest(null, "Request body could not be read: " + e.getMessage());
     }

@@ -81,6 +81,10 @@ class BadInputTest {
       all.add(new Case("JSON array (" + e + ")", path, "[]", null));
       all.add(new Case("empty body (" + e + ")", path, "", null));
       all.add(new Case("nesting 1000 deep (" + e + ")", path, "{\"x\":" + "[".repeat(1000) + "]".repeat(1000) + "}", null));
+      // Found by RequestFuzzProperties: Jackson threw NumberFormatException (a 500) for these.
+      all.add(new Case("exponent beyond BigDecimal (" + e + ")", path, "{\"prompt\":\"x\",\"max_tokens\":1e9999999999}", null));
+      all.add(new Case("exponent overflow (" + e + ")", path, "{\"prompt\":\"x\",\"model\":-9223372031e9996854775807}", null));
+      all.add(new Case("number of 2000 digits (" + e + ")", path, "{\"prompt\":\"x\",\"n\":" + "9".repeat(2000) + "}", null));
     }
     // Wrong types of shared fields.
     all.addAll(both("max_tokens boolean", "\"max_tokens\":true", "max_tokens"));
