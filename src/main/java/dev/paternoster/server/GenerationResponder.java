@@ -57,6 +57,8 @@ final class GenerationResponder {
         }
       }
     } finally {
+      // Whatever ended this handler (an answer, a failed write, a bug), its request must not run on for nobody.
+      if (!handle.result().isDone()) handle.abort();
       inFlight.remove(handle);
     }
   }

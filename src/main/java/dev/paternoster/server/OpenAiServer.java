@@ -59,6 +59,7 @@ public final class OpenAiServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
       cfg.http.compressionStrategy = CompressionStrategy.NONE; // gzip would buffer SSE streams
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
       cfg.jetty.addConnector((server, httpConfig) -> {
         // Jetty reuses header fields seen earlier on a kept-alive connection, matching them
         // case-insensitively by default: "Authorization: Bearer KEY" would then also accept "key".

@@ -115,6 +115,16 @@ class ErrorsApiTest {
   }
 
   @Test
+  void errorsJettyAnswersItselfAreJsonToo() throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", fx.server.port())) {
+      s.getOutputStream().write("GARBAGE\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String raw = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(raw).startsWith("HTTP/1.1 400");
+      assertThat(raw.substring(raw.indexOf("\r\n\r\n") + 4)).startsWith("{\"error\":{\"message\":").doesNotContain("<html");
+    }
+  }
+
+  @Test
   void unknownRouteIs404InTheSameShape() throws Exception {
     error(fx.get("/v1/nope"), 404);
   }
@@ -164,6 +174,22 @@ class ErrorsApiTest {
       assertThat(running.get().statusCode()).isEqualTo(200);
       assertThat(queued.get().statusCode()).isEqualTo(200);
       assertThat(ServerFixture.json(queued.get()).get("choices").get(0).get("finish_reason").asText()).isEqualTo("abort");
+    }
+  }
+
+  @Test
+  void aFailureInsideTheEngineIs500WithAMessage() throws Exception {
+    try (ServerFixture broken = ServerFixture.start()) {
+      broken.throttled.failing = true;
+      JsonNode e = error(broken.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":3}"), 500);
+      assertThat(e.get("type").asText()).isEqualTo("server_error");
+      assertThat(e.get("message").asText()).contains("Generation failed inside the engine");
+      HttpResponse<String> stream = broken.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":3,\"stream\":true}");
+      assertThat(stream.statusCode()).isEqualTo(200); // headers were sent before the failure
+      assertThat(Sse.chunks(stream.body()).getLast().get("error").get("type").asText()).isEqualTo("server_error");
+      assertThat(Sse.data(stream.body()).getLast()).isEqualTo("[DONE]");
+      broken.throttled.failing = false;
+      assertThat(broken.post("/v1/completions", "{\"prompt\":\"Hi\",\"max_tokens\":3}").statusCode()).isEqualTo(200);
     }
   }
 

@@ -10,6 +10,8 @@ import dev.paternoster.tokenizer.Tokenizer;
 final class ThrottledModel implements Model {
   private final Model inner;
   volatile long stepMillis;
+  /** When set, every forward step throws: the engine fails the requests in that step. */
+  volatile boolean failing;
 
   ThrottledModel(Model inner, long stepMillis) {
     this.inner = inner;
@@ -32,6 +34,7 @@ final class ThrottledModel implements Model {
         Thread.currentThread().interrupt();
       }
     }
+    if (failing) throw new IllegalStateException("simulated kernel failure");
     inner.forward(batch, kv, logits);
   }
 
