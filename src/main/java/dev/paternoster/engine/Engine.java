@@ -69,6 +69,8 @@ public final class Engine implements AutoCloseable {
   private final CopyOnWriteArrayList<EngineObserver> observers = new CopyOnWriteArrayList<>();
   /** Accepted and not yet admitted (the queue that {@code maxQueuedRequests} caps). */
   private final AtomicInteger queued = new AtomicInteger();
+  /** Engine thread only: admitted by the current schedule(), not yet taken off {@link #queued}. */
+  private int admittedUnpublished;
   /** Submitted but not yet taken from the inbox by the engine thread. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong arrivals = new AtomicLong();
@@ -107,7 +109,7 @@ public final class Engine implements AutoCloseable {
     this.maxModelLen = contextLen;
     this.kv = model.newKvCache(numPages, pageSize);
     this.blocks = new BlockManager(numPages, pageSize);
-    this.scheduler = new Scheduler(blocks, config, maxSeqs, budget, r -> queued.decrementAndGet());
+    this.scheduler = new Scheduler(blocks, config, maxSeqs, budget, r -> admittedUnpublished++);
     this.runner = new ModelRunner(model, kv, vocabSize, maxSeqs);
     this.sampler = new Sampler(vocabSize, tokenizer);
     LOG.log(
@@ -367,6 +369,15 @@ public final class Engine implements AutoCloseable {
   private void step() {
     long t0 = System.nanoTime();
     ScheduledBatch batch = scheduler.schedule(t0);
+    // Publish the admissions before the forward call, which is where a step spends its time: the
+    // gauges then show the batch that is running. Only then free their places in the queue, so
+    // that snapshot().waiting() (published waiting + not yet handled submits) never counts an
+    // admitted request twice and never exceeds maxQueuedRequests.
+    publishSnapshot();
+    if (admittedUnpublished > 0) {
+      queued.addAndGet(-admittedUnpublished);
+      admittedUnpublished = 0;
+    }
     if (batch.preemptions() > 0 && t0 - lastPreemptionWarning >= PREEMPTION_WARNING_INTERVAL) {
       // Preemption is recompute work: say so (rate-limited) so that thrash is visible, not silent.
       lastPreemptionWarning = t0;
@@ -374,11 +385,7 @@ public final class Engine implements AutoCloseable {
           "KV cache full: preempted {0} sequence(s) for recompute ({1} in total); more KV memory or a lower max_num_seqs would avoid it",
           batch.preemptions(), scheduler.preemptionsTotal);
     }
-    if (batch.isEmpty()) {
-      // Only after preemptions (admission is skipped in such a step); the next step admits.
-      publishSnapshot();
-      return;
-    }
+    if (batch.isEmpty()) return; // only after preemptions (admission is skipped in such a step); the next step admits
     List<RequestState> done = new ArrayList<>();
     float[] logits = null;
     try {

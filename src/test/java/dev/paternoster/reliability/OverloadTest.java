@@ -46,7 +46,8 @@ class OverloadTest {
       CountDownLatch go = new CountDownLatch(1);
       Thread watcher = Thread.ofVirtual().start(() -> {
         while (!Thread.currentThread().isInterrupted()) {
-          maxWaiting.accumulateAndGet(fx.engine.snapshot().waiting(), Math::max);
+          var snap = fx.engine.snapshot();
+          maxWaiting.accumulateAndGet(snap.waiting(), Math::max);
           try {
             Thread.sleep(1);
           } catch (InterruptedException e) {
