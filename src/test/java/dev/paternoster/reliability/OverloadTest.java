@@ -119,13 +119,13 @@ class OverloadTest {
   void clientsThatHonourRetryAfterAllGetServed() throws Exception {
     var config = ReliabilityServer.engineConfig().maxNumSeqs(2).maxQueuedRequests(2).build();
     try (ReliabilityServer fx = ReliabilityServer.start(config, ServerOptions.local(0))) {
-      String body = "{\"prompt\":\"The dog\",\"max_tokens\":16,\"temperature\":0}";
+      String body = "{\"prompt\":\"The dog\",\"max_tokens\":12,\"temperature\":0}";
       String reference = BadInputTest.text(fx.post("/v1/completions", body).body());
       fx.faulty.stepMillis = 2;
       AtomicInteger retries = new AtomicInteger();
       List<CompletableFuture<String>> answers = new ArrayList<>();
       try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 12; i++) {
           answers.add(CompletableFuture.supplyAsync(() -> {
             try {
               for (int attempt = 0; attempt < 100; attempt++) {
