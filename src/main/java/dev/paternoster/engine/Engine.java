@@ -461,7 +461,9 @@ public final class Engine implements AutoCloseable {
     Set<RequestState> hit = new LinkedHashSet<>();
     for (ScheduledBatch.Entry en : batch.entries()) hit.add(en.seq().request);
     LOG.log(System.Logger.Level.WARNING, "step " + (steps + 1) + " failed, failing its " + hit.size() + " request(s): " + hit, e);
-    String message = String.valueOf(e.getMessage() != null ? e.getMessage() : e.toString());
+    // The message reaches API clients (Choice.stopReason, the server's 500): without one of its
+    // own, say what happened in words; the exception type and stack trace are in the log above.
+    String message = e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : "internal error in the model step (see the server log)";
     for (RequestState r : hit) if (!r.isDone()) done.add(endChoices(r, FinishReason.ERROR, message));
   }
 

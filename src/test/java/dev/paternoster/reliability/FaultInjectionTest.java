@@ -109,6 +109,22 @@ class FaultInjectionTest {
   }
 
   @Test
+  void aFaultWithoutAMessageIsDescribedInWordsNotJavaNames() throws Exception {
+    fx = ReliabilityServer.start();
+    int poison = poisonToken(fx);
+    fx.faulty.poisonToken = poison;
+    for (java.util.function.Supplier<RuntimeException> f : List.<java.util.function.Supplier<RuntimeException>>of(
+        NullPointerException::new, ArrayIndexOutOfBoundsException::new, () -> new ClassCastException(""))) {
+      fx.faulty.fault = f;
+      HttpResponse<String> r = fx.post("/v1/completions", "{\"prompt\":[1, " + poison + "],\"max_tokens\":5}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(500);
+      JsonNode e = ErrorBodies.assertApiError(500, r.body()); // no class names, no stack frames
+      assertThat(e.get("message").asText()).contains("Generation failed inside the engine", "see the server log");
+    }
+    fx.awaitSettled();
+  }
+
+  @Test
   void aModelFileDeletedAfterLoadingKeepsServing(@TempDir Path dir) throws Exception {
     Path copy = dir.resolve("stories260K.gguf");
     Files.copy(TestModels.stories260K(), copy);

@@ -18,6 +18,8 @@ final class FaultyModel implements Model {
   private final Model inner;
   volatile int poisonToken = -1;
   volatile long stepMillis;
+  /** What the poison token throws. */
+  volatile java.util.function.Supplier<RuntimeException> fault = () -> new IllegalStateException(FAULT_MESSAGE);
   final AtomicLong forwards = new AtomicLong();
   final AtomicLong faults = new AtomicLong();
 
@@ -47,7 +49,7 @@ final class FaultyModel implements Model {
       for (int t : batch.tokens()) {
         if (t == poison) {
           faults.incrementAndGet();
-          throw new IllegalStateException(FAULT_MESSAGE);
+          throw fault.get();
         }
       }
     }
