@@ -153,7 +153,13 @@ class ShutdownProcessTest {
       ReliabilityServer.await("draining", () -> s.output.indexOf("shutting down") >= 0, Duration.ofSeconds(10));
       long t0 = System.nanoTime();
       s.sigterm();
-      HttpResponse<String> answer = running.get(30, TimeUnit.SECONDS);
+      HttpResponse<String> answer;
+      try {
+        answer = running.get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        s.process.waitFor(30, TimeUnit.SECONDS);
+        throw new AssertionError("the aborted stream broke off (" + e.getCause() + "); server output:\n" + s.output, e);
+      }
       assertThat(answer.statusCode()).isEqualTo(200);
       assertThat(Sse.data(answer.body()).getLast()).as("the aborted stream is still closed properly").isEqualTo("[DONE]");
       assertThat(finishReasons(answer.body())).as("aborted by the second signal").contains("abort").hasSize(8);
