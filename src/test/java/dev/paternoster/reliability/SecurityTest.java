@@ -147,17 +147,26 @@ class SecurityTest {
         "X-Many: b\r\n".repeat(5000),
         "Authorization: Bearer " + "k".repeat(100_000) + "\r\n"}) {
       try (RawHttp raw = RawHttp.open(fx.port(), 10_000)) {
-        raw.post("/v1/completions", "{\"prompt\":\"Hi\"}".getBytes(StandardCharsets.UTF_8), extra);
-        String body = raw.readAll();
+        String body;
+        try {
+          raw.post("/v1/completions", "{\"prompt\":\"Hi\"}".getBytes(StandardCharsets.UTF_8), extra);
+        } catch (java.io.IOException refusedMidUpload) {
+          // Jetty answers as soon as the limit is passed and closes; our write of the rest may fail.
+        }
+        try {
+          body = raw.readAll();
+        } catch (java.io.IOException reset) {
+          continue; // the close reset the connection before the answer was read: refused all the same
+        }
         assertThat(raw.status).as(body).isIn(400, 413, 431);
-        ErrorBodies.assertNoStackTrace(body);
+        ErrorBodies.assertApiError(raw.status, body); // Jetty's own refusals are OpenAI-shaped JSON too
       }
     }
     try (RawHttp raw = RawHttp.open(fx.port(), 10_000)) {
       raw.writeRaw(("GET /v1/models?" + "q".repeat(64 * 1024) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       String body = raw.readAll();
       assertThat(raw.status).as(body).isIn(400, 414, 431);
-      ErrorBodies.assertNoStackTrace(body);
+      ErrorBodies.assertApiError(raw.status, body);
     }
     assertThat(send(PROTECTED.get(1), "Bearer " + KEY).statusCode()).as("still serving").isEqualTo(200);
   }

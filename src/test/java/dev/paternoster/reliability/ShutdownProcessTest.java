@@ -68,6 +68,7 @@ class ShutdownProcessTest {
       return HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(120));
     }
 
+    /** SIGTERM via kill(1): {@link Process#destroy()} would also close our end of the process's output. */
     void sigterm() throws Exception {
       Process kill = new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).inheritIO().start();
       assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();

@@ -46,10 +46,13 @@ class ShutdownRaceTest {
               String outcome;
               boolean serving = fx.server.state() == OpenAiServer.State.READY;
               try {
-                HttpResponse<String> r = fx.http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60))
+                HttpResponse<String> r = fx.http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(20))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
                 outcome = classify(r, stream);
+              } catch (java.net.http.HttpTimeoutException e) {
+                problems.add("no answer within 20 s (request " + i + " of client " + id + ", sent while " + (serving ? "serving" : "stopping") + ")");
+                outcome = "hung";
               } catch (IOException e) {
                 if (serving && fx.server.state() == OpenAiServer.State.READY) problems.add("I/O error while serving: " + e);
                 // A response cut off in its body was accepted and then dropped: that is a lost answer.
