@@ -9,7 +9,6 @@ import dev.paternoster.server.OpenAiServer;
 import dev.paternoster.server.ServedModel;
 import dev.paternoster.server.ServerOptions;
 import dev.paternoster.tensor.Parallel;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -169,16 +168,8 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   private static void warnIfExposed(ServerOptions o) {
-    if (o.apiKey() != null) return;
-    boolean loopback;
-    try {
-      loopback = InetAddress.getByName(o.host()).isLoopbackAddress();
-    } catch (Exception e) {
-      loopback = false;
-    }
-    if (!loopback) {
-      System.err.println("paternoster: WARNING: binding " + o.host() + " without --api-key: anyone who can reach this port can use the model.");
-    }
+    String warning = o.exposureWarning();
+    if (warning != null) System.err.println("paternoster: WARNING: " + warning);
   }
 
   private static void printBanner(OpenAiServer server, String name, boolean auth) {

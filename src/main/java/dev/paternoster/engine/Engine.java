@@ -69,6 +69,8 @@ public final class Engine implements AutoCloseable {
   private final CopyOnWriteArrayList<EngineObserver> observers = new CopyOnWriteArrayList<>();
   /** Accepted and not yet admitted (the queue that {@code maxQueuedRequests} caps). */
   private final AtomicInteger queued = new AtomicInteger();
+  /** Engine thread only: admitted by the current schedule(), not yet taken off {@link #queued}. */
+  private int admittedUnpublished;
   /** Submitted but not yet taken from the inbox by the engine thread. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong arrivals = new AtomicLong();
@@ -107,7 +109,7 @@ public final class Engine implements AutoCloseable {
     this.maxModelLen = contextLen;
     this.kv = model.newKvCache(numPages, pageSize);
     this.blocks = new BlockManager(numPages, pageSize);
-    this.scheduler = new Scheduler(blocks, config, maxSeqs, budget, r -> queued.decrementAndGet());
+    this.scheduler = new Scheduler(blocks, config, maxSeqs, budget, r -> admittedUnpublished++);
     this.runner = new ModelRunner(model, kv, vocabSize, maxSeqs);
     this.sampler = new Sampler(vocabSize, tokenizer);
     LOG.log(
@@ -367,6 +369,15 @@ public final class Engine implements AutoCloseable {
   private void step() {
     long t0 = System.nanoTime();
     ScheduledBatch batch = scheduler.schedule(t0);
+    // Publish the admissions before the forward call, which is where a step spends its time: the
+    // gauges then show the batch that is running. Only then free their places in the queue, so
+    // that snapshot().waiting() (published waiting + not yet handled submits) never counts an
+    // admitted request twice and never exceeds maxQueuedRequests.
+    publishSnapshot();
+    if (admittedUnpublished > 0) {
+      queued.addAndGet(-admittedUnpublished);
+      admittedUnpublished = 0;
+    }
     if (batch.preemptions() > 0 && t0 - lastPreemptionWarning >= PREEMPTION_WARNING_INTERVAL) {
       // Preemption is recompute work: say so (rate-limited) so that thrash is visible, not silent.
       lastPreemptionWarning = t0;
@@ -374,26 +385,17 @@ public final class Engine implements AutoCloseable {
           "KV cache full: preempted {0} sequence(s) for recompute ({1} in total); more KV memory or a lower max_num_seqs would avoid it",
           batch.preemptions(), scheduler.preemptionsTotal);
     }
-    if (batch.isEmpty()) {
-      // Only after preemptions (admission is skipped in such a step); the next step admits.
-      publishSnapshot();
-      return;
-    }
+    if (batch.isEmpty()) return; // only after preemptions (admission is skipped in such a step); the next step admits
     List<RequestState> done = new ArrayList<>();
+    float[] logits = null;
     try {
-      float[] logits = runner.run(batch);
-      List<ScheduledBatch.Entry> entries = batch.entries();
-      Sample[] samples = new Sample[entries.size()];
-      int row = 0;
-      for (int i = 0; i < samples.length; i++) {
-        if (entries.get(i).sample()) samples[i] = sampler.sample(entries.get(i).seq(), logits, row++ * vocabSize);
-      }
-      deliver(scheduler.postprocess(batch, samples, System.nanoTime()), done);
+      logits = runner.run(batch);
     } catch (Throwable e) {
       if (e instanceof InternalError fatal) throw fatal;
       // Includes OutOfMemoryError: the batch that needed the memory fails, the engine goes on.
-      failBatch(batch, e, done);
+      runEachRequestAlone(batch, e, done);
     }
+    if (logits != null) sampleAndDeliver(batch, logits, done);
     steps++;
     StepStats stats = stats(batch, System.nanoTime() - t0);
     for (EngineObserver o : observers) {
@@ -406,12 +408,62 @@ public final class Engine implements AutoCloseable {
     complete(done);
   }
 
+  /** Samples the batch's logits and streams its tokens; a failure here fails the batch's requests. */
+  private void sampleAndDeliver(ScheduledBatch batch, float[] logits, List<RequestState> done) {
+    try {
+      List<ScheduledBatch.Entry> entries = batch.entries();
+      Sample[] samples = new Sample[entries.size()];
+      int row = 0;
+      for (int i = 0; i < samples.length; i++) {
+        if (entries.get(i).sample()) samples[i] = sampler.sample(entries.get(i).seq(), logits, row++ * vocabSize);
+      }
+      deliver(scheduler.postprocess(batch, samples, System.nanoTime()), done);
+    } catch (Throwable e) {
+      if (e instanceof InternalError fatal) throw fatal;
+      failBatch(batch, e, done);
+    }
+  }
+
+  /**
+   * A forward call failed. One bad request (a token that trips the model, an input that runs out
+   * of memory) must not take down every request that happened to share its step, so when the step
+   * held several requests each is run again in a forward call of its own: the ones that succeed
+   * go on exactly as if nothing happened (the model is batch-invariant, and rewriting the same KV
+   * positions with the same tokens gives the same values; pages enter the prefix cache only after
+   * a successful step), and only those that fail again are failed. Costs one forward per request
+   * of the failed step, only when a step fails.
+   */
+  private void runEachRequestAlone(ScheduledBatch batch, Throwable first, List<RequestState> done) {
+    java.util.Map<RequestState, List<ScheduledBatch.Entry>> byRequest = new java.util.LinkedHashMap<>();
+    for (ScheduledBatch.Entry en : batch.entries()) byRequest.computeIfAbsent(en.seq().request, k -> new ArrayList<>()).add(en);
+    if (byRequest.size() == 1) {
+      failBatch(batch, first, done);
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, "step " + (steps + 1) + " failed (" + first + "); running its "
+        + byRequest.size() + " requests one by one to fail only the one(s) at fault");
+    for (List<ScheduledBatch.Entry> entries : byRequest.values()) {
+      ScheduledBatch alone = new ScheduledBatch(entries, 0);
+      float[] logits;
+      try {
+        logits = runner.run(alone);
+      } catch (Throwable e) {
+        if (e instanceof InternalError fatal) throw fatal;
+        failBatch(alone, e, done);
+        continue;
+      }
+      sampleAndDeliver(alone, logits, done);
+    }
+  }
+
   /** A failed forward (or sampling) step fails the requests in it, and only them. */
   private void failBatch(ScheduledBatch batch, Throwable e, List<RequestState> done) {
     Set<RequestState> hit = new LinkedHashSet<>();
     for (ScheduledBatch.Entry en : batch.entries()) hit.add(en.seq().request);
     LOG.log(System.Logger.Level.WARNING, "step " + (steps + 1) + " failed, failing its " + hit.size() + " request(s): " + hit, e);
-    String message = String.valueOf(e.getMessage() != null ? e.getMessage() : e.toString());
+    // The message reaches API clients (Choice.stopReason, the server's 500): without one of its
+    // own, say what happened in words; the exception type and stack trace are in the log above.
+    String message = e.getMessage() != null && !e.getMessage().isBlank() ? e.getMessage() : "internal error in the model step (see the server log)";
     for (RequestState r : hit) if (!r.isDone()) done.add(endChoices(r, FinishReason.ERROR, message));
   }
 

@@ -11,7 +11,9 @@ final class Ops {
       float v = x[xOff + i];
       ss += v * v;
     }
-    float scale = (float) (1.0 / Math.sqrt(ss / n + eps));
+    // as ggml_compute_forward_rms_norm_f32: F32 squares summed in double, then F32 mean, sqrtf, division
+    float mean = (float) (ss / n);
+    float scale = 1f / (float) Math.sqrt(mean + eps);
     for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
   }
 

@@ -9,30 +9,35 @@ package dev.paternoster.model;
 final class Rope {
   private final int headDim;
   private final boolean neox;
-  private final double[] invFreq;
+
+  private final float thetaScale;
+  private final float freqScale;
+  private final float[] freqFactors;
 
   Rope(ModelConfig c, float[] freqFactors) {
     this.headDim = c.headDim();
     this.neox = c.ropeNeox();
-    int half = headDim / 2;
-    invFreq = new double[half];
-    double linear = "linear".equals(c.ropeScaling()) ? 1.0 / c.ropeScaleFactor() : 1.0;
-    for (int i = 0; i < half; i++) {
-      double f = Math.pow(c.ropeTheta(), -2.0 * i / headDim) * linear;
-      if (freqFactors != null) f /= freqFactors[i];
-      invFreq[i] = f;
-    }
+    this.freqFactors = freqFactors;
+    // as ggml's rope: theta_scale = powf(freq_base, -2.0f/n_dims), computed in F32
+    this.thetaScale = dev.paternoster.tensor.LibM.powf(c.ropeTheta(), -2.0f / headDim);
+    this.freqScale = "linear".equals(c.ropeScaling()) ? 1f / c.ropeScaleFactor() : 1f;
   }
 
-  /** Fills {@code cos/sin[t * half + i]} for each token's position. */
+  /**
+   * Fills {@code cos/sin[t * half + i]} for each token's position the way ggml_rope_cache_init does:
+   * {@code theta} starts at the position (F32) and is multiplied by {@code theta_scale} in F32 once per
+   * pair, so its rounding accumulates exactly as in llama.cpp; then {@code cosf/sinf(freq_scale * theta / ff)}.
+   */
   void table(int[] positions, int n, float[] cos, float[] sin) {
     int half = headDim / 2;
     for (int t = 0; t < n; t++) {
-      int pos = positions[t];
+      float theta = positions[t];
       for (int i = 0; i < half; i++) {
-        double theta = pos * invFreq[i];
-        cos[t * half + i] = (float) Math.cos(theta);
-        sin[t * half + i] = (float) Math.sin(theta);
+        float ff = freqFactors != null ? freqFactors[i] : 1f;
+        float th = freqScale * (theta / ff);
+        cos[t * half + i] = dev.paternoster.tensor.LibM.cosf(th);
+        sin[t * half + i] = dev.paternoster.tensor.LibM.sinf(th);
+        theta *= thetaScale;
       }
     }
   }
@@ -48,8 +53,9 @@ final class Rope {
         int b = neox ? base + i + half : base + 2 * i + 1;
         float c = cos[tb + i], s = sin[tb + i];
         float x0 = x[a], x1 = x[b];
-        x[a] = x0 * c - x1 * s;
-        x[b] = x0 * s + x1 * c;
+        // ggml's rotate_pairs: x0*cos - x1*sin and x0*sin + x1*cos, each contracted by GCC into one FMA
+        x[a] = Math.fma(x0, c, -(x1 * s));
+        x[b] = Math.fma(x0, s, x1 * c);
       }
     }
   }

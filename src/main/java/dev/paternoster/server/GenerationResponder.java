@@ -106,6 +106,7 @@ final class GenerationResponder {
       }
       GenerationResult r = await(handle);
       if (format.includeUsage()) sse.data(format.usageChunk(r));
+      disconnect.close(); // before done() completes the response: the client may send its next request at once
       sse.done();
     } catch (IOException e) {
       LOG.info("stream to client failed ({}): aborting request {}", e.getMessage(), handle.id());

@@ -61,6 +61,9 @@ public final class OpenAiServer implements AutoCloseable {
       cfg.http.compressionStrategy = CompressionStrategy.NONE; // gzip would buffer SSE streams
       cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrors()));
       cfg.jetty.addConnector((server, httpConfig) -> {
+        // Jetty reuses header fields seen earlier on a kept-alive connection, matching them
+        // case-insensitively by default: "Authorization: Bearer KEY" would then also accept "key".
+        httpConfig.setHeaderCacheCaseSensitive(true);
         connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setHost(options.host());
         connector.setPort(options.port());
@@ -82,8 +85,11 @@ public final class OpenAiServer implements AutoCloseable {
       r.get("/live/style.css", ctx -> staticFile(ctx, "style.css", "text/css; charset=utf-8"));
       r.exception(ApiException.class, (e, ctx) -> Responses.error(ctx, e));
       r.exception(Exception.class, (e, ctx) -> {
-        LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-        Responses.error(ctx, ApiException.internal("Internal server error: " + describe(e)));
+        // An unexpected exception is a bug; its message speaks Java (class names, parser
+        // internals), so the client gets an id to quote and the log gets the stack trace.
+        String id = Ids.next("err-");
+        LOG.error("{} {} failed (error id {})", ctx.method(), ctx.path(), id, e);
+        Responses.error(ctx, ApiException.internal("Internal server error (error id " + id + "; the server log has the details)."));
       });
       r.error(404, ctx -> Responses.json(ctx, 404,
           ErrorResponse.of("No route for " + ctx.method() + " " + ctx.path(), "not_found_error", null, "not_found")));
@@ -220,12 +226,6 @@ public final class OpenAiServer implements AutoCloseable {
   @Override
   public void close() {
     shutdown(Duration.ZERO);
-  }
-
-  /** An exception as one line for an API user: its message, never a stack trace. */
-  private static String describe(Throwable e) {
-    String msg = e.getMessage();
-    return msg == null || msg.isBlank() ? e.getClass().getSimpleName() : msg;
   }
 
   /** For tests and the CLI: the current engine gauges, or null before the model is ready. */

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -29,11 +35,15 @@ public final class RequestFields {
   /** Parses a request body; anything but one JSON object is a 400. */
   public static RequestFields parse(byte[] body) {
     if (body.length == 0) throw ApiException.badRequest(null, "Request body is empty; expected a JSON object.");
+    requireUtf8(body);
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(body);
     } catch (JacksonException e) {
-      throw ApiException.badRequest(null, "Request body is not valid JSON: " + e.getOriginalMessage());
+      throw ApiException.badRequest(null, "Request body is not valid JSON: " + describe(e));
+    } catch (NumberFormatException e) {
+      // Jackson throws this (not a JacksonException) for numbers such as 1e9999999999.
+      throw ApiException.badRequest(null, "Request body holds a number outside the range this server can read.");
     } catch (java.io.IOException e) {
       throw ApiException.badRequest(null, "Request body could not be read: " + e.getMessage());
     }
@@ -41,6 +51,39 @@ public final class RequestFields {
       throw ApiException.badRequest(null, "Request body must be a JSON object, got " + typeName(root) + ".");
     }
     return new RequestFields((ObjectNode) root);
+  }
+
+  /**
+   * JSON travels as UTF-8 (RFC 8259). Jackson's own decoder lets some invalid sequences through
+   * (overlong forms such as {@code C0 AF}, encoded surrogates) and reports others as unrelated
+   * syntax errors, so the bytes are checked with the JDK's strict decoder first.
+   */
+  private static void requireUtf8(byte[] body) {
+    CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(Math.min(body.length, 8192));
+    while (true) {
+      CoderResult r = d.decode(in, out, true); // end of input: a sequence cut short is an error too
+      if (r.isError()) {
+        throw ApiException.badRequest(null, "Request body is not valid UTF-8: invalid byte sequence at byte offset " + in.position() + ".");
+      }
+      out.clear();
+      if (r.isUnderflow()) return;
+    }
+  }
+
+  /**
+   * Jackson's message without its Java vocabulary (class names, feature flags), plus where the
+   * problem is: an error body must speak JSON to the client, not Java.
+   */
+  private static String describe(JacksonException e) {
+    String msg = e.getOriginalMessage() == null ? "malformed JSON" : e.getOriginalMessage();
+    if (msg.startsWith("Trailing token")) msg = "unexpected data after the JSON object";
+    msg = msg.replaceAll("\\s*\\(bound as `[^`]*`\\)", "").replaceAll("`[a-z]+(\\.[a-zA-Z_$][\\w$]*)+`", "a value");
+    var loc = e.getLocation();
+    if (loc != null && loc.getLineNr() > 0) msg += " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    return msg;
   }
 
   /** The field's node, or null when absent or JSON null; marks it known. */

@@ -19,6 +19,22 @@ public record ServerOptions(String host, int port, String apiKey, long maxBodySi
     if (maxBodySize < 1) throw new IllegalArgumentException("max body size must be positive, got " + maxBodySize);
   }
 
+  /**
+   * The warning owed to an operator who binds beyond the loopback interface without an API key
+   * (anyone who can reach the port can then use the model), or null when there is nothing to say.
+   * A host name that does not resolve counts as exposed.
+   */
+  public String exposureWarning() {
+    if (apiKey != null) return null;
+    boolean loopback;
+    try {
+      loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.io.IOException | SecurityException e) {
+      loopback = false;
+    }
+    return loopback ? null : "binding " + host + " without --api-key: anyone who can reach this port can use the model.";
+  }
+
   public static ServerOptions local(int port) {
     return new ServerOptions("127.0.0.1", port, null, DEFAULT_MAX_BODY_SIZE);
   }

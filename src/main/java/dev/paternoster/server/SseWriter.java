@@ -62,9 +62,14 @@ final class SseWriter {
     flush();
   }
 
+  /**
+   * Ends the stream: {@code [DONE]}, then the response itself (closing the stream writes the final
+   * chunk now, not after the handler returns), so that a shutdown waiting for this handler finds
+   * the answer complete on the wire before it stops Jetty, which closes connections at once.
+   */
   void done() throws IOException {
     out.write(DONE);
-    flush();
+    out.close();
   }
 
   void flush() throws IOException {

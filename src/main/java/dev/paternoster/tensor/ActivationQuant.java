@@ -48,7 +48,7 @@ public final class ActivationQuant {
             for (int j = 0; j < 256; j++) dst[dstOff + b + j] = 0f;
             continue;
           }
-          float iscale = -128f / max;
+          float iscale = -127f / max;
           float d = 1f / iscale;
           for (int j = 0; j < 256; j++) {
             int q = Math.min(127, (int) Math.rint(iscale * x[off + b + j]));

@@ -223,14 +223,39 @@ class EngineTest {
       assertThat(await(good).choice().tokenIds()).containsExactly(alone(FakeModel::defaultRule, prompt(4, 8), SamplingParams.greedy(5)));
       assertNoLeaks(engine);
     }
-    // Two requests in the same failing step both fail; the engine goes on with the next one.
+    // Two requests in the same failing step: the step is rerun request by request, so only the
+    // poisoned one fails and its neighbour gets exactly its normal output; the engine goes on.
     try (Engine engine = Engine.start(model, config(100).maxWait(Duration.ofMillis(300)).maxNumSeqs(2).build())) {
+      Steps steps = new Steps();
+      engine.addObserver(steps);
       RequestHandle x = engine.submit(new GenerationRequest("x", prompt(5, 8), SamplingParams.greedy(5)), null);
       RequestHandle bad = engine.submit(new GenerationRequest("bad", poison, SamplingParams.greedy(5)), null);
-      assertThat(await(x).choice().finishReason()).isEqualTo(FinishReason.ERROR);
+      assertThat(await(x).choice().tokenIds()).containsExactly(alone(FakeModel::defaultRule, prompt(5, 8), SamplingParams.greedy(5)));
       assertThat(await(bad).choice().finishReason()).isEqualTo(FinishReason.ERROR);
+      assertThat(await(bad).choice().stopReason()).contains("poisoned batch");
+      assertThat(steps.all().getFirst().entries()).as("they did share the failing step").hasSize(2);
       GenerationResult after = await(engine.submit(new GenerationRequest("after", prompt(5, 8), SamplingParams.greedy(5)), null));
       assertThat(after.choice().finishReason()).isEqualTo(FinishReason.LENGTH);
+      assertNoLeaks(engine);
+    }
+  }
+
+  @Test
+  void aStepThatFailsOnlyInCompanyIsRerunAndNobodyFails() {
+    // A failure that depends on the batch (say, memory for a large step) is not any request's
+    // fault: when the step is rerun request by request, every request gets its normal output.
+    FakeModel model = new FakeModel();
+    java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+    model.beforeForward = b -> {
+      if (b.blockTables().length > 1 && failures.getAndIncrement() < 3) throw new OutOfMemoryError("step too large");
+    };
+    try (Engine engine = Engine.start(model, config(100).maxWait(Duration.ofMillis(300)).maxNumSeqs(3).build())) {
+      List<RequestHandle> hs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) hs.add(engine.submit(new GenerationRequest("r" + i, prompt(10 + i, 6), SamplingParams.greedy(6)), null));
+      for (int i = 0; i < 3; i++) {
+        assertThat(await(hs.get(i)).choice().tokenIds()).containsExactly(alone(FakeModel::defaultRule, prompt(10 + i, 6), SamplingParams.greedy(6)));
+      }
+      assertThat(failures.get()).isGreaterThanOrEqualTo(3);
       assertNoLeaks(engine);
     }
   }
