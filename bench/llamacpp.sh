@@ -185,7 +185,7 @@ fi
 if [ "$SKIP_LLAMACPP" = 0 ] && phase serving; then
   log "llama-server -np $SERVER_SLOTS + paternoster bench --url ($CLIENTS clients)"
   "$BIN/llama-server" -m "$MODEL" --host 127.0.0.1 --port "$LLAMA_PORT" -np "$SERVER_SLOTS" \
-    -c $((SERVER_SLOTS * (PP + TG + 16))) -t "$THREADS" > "$OUT/llama-server.log" 2>&1 &
+    -c $((SERVER_SLOTS * (PP + TG + 16))) -t "$THREADS" --metrics > "$OUT/llama-server.log" 2>&1 &
   SERVER_PID=$!
   if wait_for_port "$LLAMA_PORT" 120; then
     bench_url "$LLAMA_PORT" "$OUT/llama-server-serving.json" || log "serving benchmark against llama-server failed"

@@ -109,15 +109,6 @@ public final class EngineTarget implements Target {
     return m;
   }
 
-  /** Engine steps seen (from {@link StepStats}), for the batch size actually achieved. */
-  long stepsRun() {
-    return steps.steps.sum();
-  }
-
-  double meanBatchTokens() {
-    return steps.meanBatchTokens();
-  }
-
   @Override
   public void close() {
     engine.close();
