@@ -67,7 +67,8 @@ public record Anchors(String model, List<Case> cases, int[] bannedIds) {
     return new int[0];
   }
 
-  private static int[] ints(JsonNode n) {
+  /** A JSON array of integers as an int[]. */
+  public static int[] ints(JsonNode n) {
     int[] a = new int[n.size()];
     for (int i = 0; i < a.length; i++) a[i] = n.get(i).asInt();
     return a;

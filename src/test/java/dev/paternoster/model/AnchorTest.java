@@ -61,21 +61,12 @@ class AnchorTest {
             count++;
           }
           if (want.margin() > margin) {
-            int best = argmax(got, anchors.bannedIds());
+            int best = GreedyRun.argmax(got, anchors.bannedIds());
             assertThat(best).as("%s case '%s' step %d greedy id", modelPath, c.prompt(), s).isEqualTo(want.id());
           }
         }
       }
     }
     assertThat(sum / count).as("%s mean |logprob difference|", modelPath).isLessThanOrEqualTo(meanDiff);
-  }
-
-  static int argmax(double[] lp, int[] banned) {
-    int best = -1;
-    for (int i = 0; i < lp.length; i++) {
-      if (GreedyRun.isBanned(i, banned)) continue;
-      if (best < 0 || lp[i] > lp[best]) best = i;
-    }
-    return best;
   }
 }

@@ -29,16 +29,22 @@ final class GreedyRun {
       List<Step> out = new ArrayList<>();
       for (int s = 0; s < steps; s++) {
         double[] lp = logSoftmax(logits);
-        int best = -1;
-        for (int i = 0; i < vocab; i++) {
-          if (isBanned(i, banned)) continue;
-          if (best < 0 || lp[i] > lp[best]) best = i;
-        }
+        int best = argmax(lp, banned);
         out.add(new Step(best, lp));
         if (s + 1 < steps) m.forward(Batch.single(new int[] {best}, prompt.length + s, table), kv, logits);
       }
       return out;
     }
+  }
+
+  /** The most likely id outside {@code banned} (ties: the lowest id). */
+  static int argmax(double[] lp, int[] banned) {
+    int best = -1;
+    for (int i = 0; i < lp.length; i++) {
+      if (isBanned(i, banned)) continue;
+      if (best < 0 || lp[i] > lp[best]) best = i;
+    }
+    return best;
   }
 
   static boolean isBanned(int id, int[] banned) {

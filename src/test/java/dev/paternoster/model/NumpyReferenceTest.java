@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.paternoster.Anchors;
 import dev.paternoster.TestModels;
 import java.util.Arrays;
 import java.util.List;
@@ -19,8 +20,8 @@ class NumpyReferenceTest {
       String file = c.get("model").asText().contains("llama-2-tiny-random")
           ? "models/llama2-tiny-random/llama-2-tiny-random.gguf" : "models/stories260K/stories260K.gguf";
       try (LlamaModel m = LlamaModel.load(TestModels.require(file))) {
-        int[] prompt = ints(c.get("prompt_ids_with_bos"));
-        int[] want = ints(c.get("greedy_ids"));
+        int[] prompt = Anchors.ints(c.get("prompt_ids_with_bos"));
+        int[] want = Anchors.ints(c.get("greedy_ids"));
         // the tokenizer gives the same prompt ids
         String text = c.get("prompt").asText();
         assertThat(m.tokenizer().encode(text, true, false)).as("ids of '%s'", text).containsExactly(prompt);
@@ -42,11 +43,5 @@ class NumpyReferenceTest {
         }
       }
     }
-  }
-
-  private static int[] ints(JsonNode n) {
-    int[] a = new int[n.size()];
-    for (int i = 0; i < a.length; i++) a[i] = n.get(i).asInt();
-    return a;
   }
 }
