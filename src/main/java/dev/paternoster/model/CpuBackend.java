@@ -61,7 +61,6 @@ public final class CpuBackend implements Backend {
   private static void attendOne(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c,
       float[] out, int t, int h, float[] sc) {
     int hd = c.headDim();
-    int kvDim = c.kvDim();
     int group = c.heads() / c.kvHeads();
     int g = h / group;
     int pos = batch.positions()[t];
@@ -93,7 +92,6 @@ public final class CpuBackend implements Backend {
       long at = kv.offset(table[p / ps], p % ps) + headByte;
       axpy(out, oOff, sc[p] * inv, values, at, hd);
     }
-    if (kvDim <= 0) throw new IllegalStateException();
   }
 
   /**
