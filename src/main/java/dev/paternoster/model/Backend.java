@@ -11,6 +11,15 @@ public interface Backend extends AutoCloseable {
   void matmul(Weight w, float[] x, int nTokens, float[] out);
 
   /**
+   * Several matrices applied to the same input (q/k/v, gate/up): {@code outs[i] = ws[i] . x}, as
+   * {@link #matmul(Weight, float[], int, float[])} would compute each. A backend may prepare the
+   * input once for all of them (the CPU backend quantizes it once).
+   */
+  default void matmul(Weight[] ws, float[] x, int nTokens, float[][] outs) {
+    for (int i = 0; i < ws.length; i++) matmul(ws[i], x, nTokens, outs[i]);
+  }
+
+  /**
    * Causal attention over paged K/V for every (token, head) of the batch: writes
    * {@code out[t * qDim + h * headDim ..]} from {@code q} and the cache pages of the token's sequence.
    */

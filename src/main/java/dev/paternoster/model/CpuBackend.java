@@ -3,6 +3,7 @@ package dev.paternoster.model;
 import dev.paternoster.tensor.ActivationQuant;
 import dev.paternoster.tensor.Matmul;
 import dev.paternoster.tensor.Parallel;
+import dev.paternoster.tensor.Q8Activations;
 import dev.paternoster.tensor.Weight;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,6 +23,8 @@ public final class CpuBackend implements Backend {
   private final Parallel pool;
   private final ThreadLocal<float[]> scores;
   private float[] rounded = new float[0];
+  /** Activations quantized once for all the Q8_0/Q4_0 weights that read them. */
+  private final Q8Activations q8 = new Q8Activations();
 
   public CpuBackend(Parallel pool, int maxContext) {
     this.pool = pool;
@@ -31,8 +34,12 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void matmul(Weight w, float[] x, int nTokens, float[] out) {
-    // Round the activations as llama.cpp does for this weight type (see ActivationQuant), so the
-    // kernels compute what llama.cpp computes.
+    if (Matmul.quantizesActivations(w.type())) {
+      // Q8_0/Q4_0: Matmul quantizes the activations to Q8_0 and computes what llama.cpp computes
+      Matmul.matmul(w, x, nTokens, out, pool);
+      return;
+    }
+    // Other types: round the activations as llama.cpp does for this weight type (see ActivationQuant).
     int n = nTokens * w.cols();
     if (ActivationQuant.dotType(w.type()) == dev.paternoster.tensor.GGMLType.F32) {
       Matmul.matmul(w, x, nTokens, out, pool);
@@ -41,6 +48,23 @@ public final class CpuBackend implements Backend {
     if (rounded.length < n) rounded = new float[n];
     for (int t = 0; t < nTokens; t++) ActivationQuant.round(w.type(), x, t * w.cols(), w.cols(), rounded, t * w.cols());
     Matmul.matmul(w, rounded, nTokens, out, pool);
+  }
+
+  @Override
+  public void matmul(Weight[] ws, float[] x, int nTokens, float[][] outs) {
+    boolean quantized = false;
+    for (int i = 0; i < ws.length; i++) {
+      Weight w = ws[i];
+      if (Matmul.quantizesActivations(w.type()) && w.cols() == ws[0].cols()) {
+        if (!quantized) {
+          q8.quantize(x, 0, w.cols(), nTokens, w.cols(), pool);
+          quantized = true;
+        }
+        Matmul.matmul(w, q8, outs[i], 0, w.rows(), pool);
+      } else {
+        matmul(w, x, nTokens, outs[i]);
+      }
+    }
   }
 
   @Override

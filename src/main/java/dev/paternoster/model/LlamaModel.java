@@ -32,6 +32,9 @@ public final class LlamaModel implements Model {
 
   // scratch, sized for maxTokens
   private final float[] x, xb, q, k, v, att, ffA, ffB, cos, sin, lastHidden;
+  /** Per layer, the matrices that read one input (the backend may prepare that input once), and their outputs. */
+  private final Weight[][] qkv, gateUp;
+  private final float[][] qkvOut, gateUpOut;
 
   private LlamaModel(GGUFFile file, ModelConfig c, Tokenizer tokenizer, Backend backend, int maxTokens) {
     this.file = file;
@@ -63,6 +66,14 @@ public final class LlamaModel implements Model {
     cos = new float[n * c.headDim() / 2];
     sin = new float[n * c.headDim() / 2];
     lastHidden = new float[n * c.dim()];
+    qkv = new Weight[c.layers()][];
+    gateUp = new Weight[c.layers()][];
+    for (int l = 0; l < c.layers(); l++) {
+      qkv[l] = new Weight[] {layers[l].wq(), layers[l].wk(), layers[l].wv()};
+      gateUp[l] = new Weight[] {layers[l].gate(), layers[l].up()};
+    }
+    qkvOut = new float[][] {q, k, v};
+    gateUpOut = new float[][] {ffA, ffB};
   }
 
   /**
@@ -184,9 +195,7 @@ public final class LlamaModel implements Model {
     for (int l = 0; l < c.layers(); l++) {
       LayerWeights w = layers[l];
       for (int t = 0; t < n; t++) Ops.rmsnorm(xb, t * dim, x, t * dim, w.attnNorm(), dim, c.normEps());
-      backend.matmul(w.wq(), xb, n, q);
-      backend.matmul(w.wk(), xb, n, k);
-      backend.matmul(w.wv(), xb, n, v);
+      backend.matmul(qkv[l], xb, n, qkvOut);
       if (w.bq() != null) {
         Ops.addBias(q, w.bq(), n);
         Ops.addBias(k, w.bk(), n);
@@ -214,8 +223,7 @@ public final class LlamaModel implements Model {
       Ops.add(x, xb, 0, n * dim);
 
       for (int t = 0; t < n; t++) Ops.rmsnorm(xb, t * dim, x, t * dim, w.ffnNorm(), dim, c.normEps());
-      backend.matmul(w.gate(), xb, n, ffA);
-      backend.matmul(w.up(), xb, n, ffB);
+      backend.matmul(gateUp[l], xb, n, gateUpOut);
       Ops.swiglu(ffA, ffB, 0, n * ffn);
       backend.matmul(w.down(), ffA, n, xb);
       Ops.add(x, xb, 0, n * dim);

@@ -39,6 +39,12 @@ public final class Matmul {
     }
     Objects.checkFromIndexSize(xOff, (long) (nTokens - 1) * xStride + cols, x.length);
     Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + rows, out.length);
+    if (quantizesActivations(w.type())) {
+      Q8Activations q = ACTIVATIONS.get();
+      q.quantize(x, xOff, xStride, nTokens, cols, pool);
+      matmul(w, q, out, outOff, outStride, pool);
+      return;
+    }
     MatmulTask task = MatmulTask.forCurrentThread();
     task.set(w, x, xOff, xStride, nTokens, out, outOff, outStride);
     try {
@@ -46,6 +52,33 @@ public final class Matmul {
     } finally {
       task.clear();
     }
+  }
+
+  private static final ThreadLocal<Q8Activations> ACTIVATIONS = ThreadLocal.withInitial(Q8Activations::new);
+
+  /**
+   * Whether weights of type {@code t} are multiplied as llama.cpp multiplies them, by activations
+   * quantized to Q8_0 ({@link Q8Activations}, {@link QuantDot}): Q8_0 and Q4_0. For these types
+   * {@link #matmul} quantizes its activations itself; callers applying several such weights to one
+   * input can quantize once and call {@link #matmul(Weight, Q8Activations, float[], int, int, Parallel)}.
+   */
+  public static boolean quantizesActivations(GGMLType t) {
+    return t == GGMLType.Q8_0 || t == GGMLType.Q4_0;
+  }
+
+  /**
+   * Q8_0 or Q4_0 weights times quantized activations, bit for bit as llama.cpp's x86 CPU backend:
+   * {@code out[outOff + t*outStride + r]} for every token t of {@code x} and row r.
+   */
+  public static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
+    Objects.requireNonNull(pool, "pool");
+    if (!quantizesActivations(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " weights do not take Q8_0 activations");
+    if (x.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + x.cols() + " columns, the matrix " + w.cols());
+    int nTokens = x.tokens();
+    if (nTokens <= 0) return;
+    if (outStride < w.rows()) throw new IllegalArgumentException(w.name() + ": output stride " + outStride + " < rows " + w.rows());
+    Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + w.rows(), out.length);
+    QuantDot.matmul(w, x, out, outOff, outStride, pool);
   }
 
   /**
@@ -64,12 +97,15 @@ public final class Matmul {
       int c = t.blockSize == 1 ? cols + 5 : cols / t.blockSize * t.blockSize; // element types: a scalar tail
       float[] values = new float[rows * c];
       for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian();
-      Weight w = Quantize.weight("warm-up " + t, t, rows, c, values);
-      int maxTokens = 5; // 8x3, 8x2, 8x1, 1x3 and 1x1 tiles
-      float[] x = new float[maxTokens * c];
-      for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-      float[] out = new float[maxTokens * rows];
-      for (int i = 0; i < 3000; i++) matmul(w, x, 1 + i % maxTokens, out, pool);
+      // Q4_0: llama.cpp's order depends on whether the row count is a multiple of 8 (QuantDot)
+      for (int nr : quantizesActivations(t) ? new int[] {rows, rows + 5} : new int[] {rows}) {
+        Weight w = Quantize.weight("warm-up " + t, t, nr, c, java.util.Arrays.copyOf(values, nr * c));
+        int maxTokens = 5; // 8x3, 8x2, 8x1, 1x3 and 1x1 tiles; QuantDot's 4- and 1-token tiles
+        float[] x = new float[maxTokens * c];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        float[] out = new float[maxTokens * nr];
+        for (int i = 0; i < 3000; i++) matmul(w, x, 1 + i % maxTokens, out, pool);
+      }
     }
     return java.time.Duration.ofNanos(System.nanoTime() - start);
   }

@@ -8,7 +8,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 
-/** Random shapes, batches and placements: results match the reference and are batch invariant. */
+/** Random shapes, batches and placements: results match the reference (Q8_0/Q4_0: llama.cpp's bits) and are batch invariant. */
 class MatmulProperties {
   private static final Parallel POOL = new Parallel(2);
 
@@ -25,6 +25,16 @@ class MatmulProperties {
       @ForAll @IntRange(min = 0, max = 10) int lead,
       @ForAll long seed) {
     checkType(GGMLType.Q8_0, rows, 32 * blocks, nTokens, lead, seed);
+  }
+
+  @Property(tries = 60)
+  void q4_0MatchesLlamaCppAndEveryTokenEqualsItsSoloRun(
+      @ForAll @IntRange(min = 1, max = 40) int rows,
+      @ForAll @IntRange(min = 1, max = 40) int blocks,
+      @ForAll @IntRange(min = 1, max = 11) int nTokens,
+      @ForAll @IntRange(min = 0, max = 10) int lead,
+      @ForAll long seed) {
+    checkType(GGMLType.Q4_0, rows, 32 * blocks, nTokens, lead, seed);
   }
 
   @Property(tries = 40)

@@ -50,8 +50,17 @@ class MatmulTest {
     return x;
   }
 
-  /** |got - ref| within 1e-4 of the sum of |w*x| (the scale float rounding error is relative to). */
+  /**
+   * Q8_0/Q4_0 weights: bit for bit what llama.cpp computes ({@link ReferenceMatmul#llamaCpp}).
+   * Other types: |got - ref| within 1e-4 of the sum of |w*x| (the scale float rounding error is relative to).
+   */
   static void assertClose(Weight w, float[] x, int nTokens, float[] got) {
+    if (Matmul.quantizesActivations(w.type())) {
+      float[] want = new float[nTokens * w.rows()];
+      ReferenceMatmul.llamaCpp(w, x, nTokens, want);
+      assertThat(got).as("%s %dx%d, %d tokens, vs llama.cpp", w.type(), w.rows(), w.cols(), nTokens).containsExactly(want);
+      return;
+    }
     float[] ref = new float[nTokens * w.rows()];
     ReferenceMatmul.matmul(w, x, nTokens, ref);
     for (int t = 0; t < nTokens; t++) {

@@ -1,0 +1,381 @@
+package dev.paternoster.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q8_0 and Q4_0 weights times {@link Q8Activations}, computing exactly what llama.cpp's x86 CPU
+ * backend computes (see docs/NUMERICS.md), with the Vector API.
+ *
+ * <p>Two orders, chosen per matrix (so a token's result never depends on its batch):
+ * <ul>
+ *   <li>{@code ggml_vec_dot_q8_0_q8_0} / {@code _q4_0_q8_0} (AVX2), for Q8_0 and for Q4_0 matrices
+ *       llama.cpp does not repack: eight float lanes per (row, token); lane m takes the exact
+ *       integer sum over positions 4m..4m+3 of each block, {@code acc[m] = fma(d_w*d_a, isum[m], acc[m])}
+ *       once per block, and the result is {@code ((l0+l4)+(l2+l6))+((l1+l5)+(l3+l7))}.
+ *   <li>{@code ggml_gemv/gemm_q4_0_8x8_q8_0}, for Q4_0 matrices whose row count is a multiple of 8
+ *       (llama.cpp repacks those; not {@code token_embd}, which it keeps for row look-ups): one
+ *       scalar chain per (row, token), {@code acc = fma(isum_block, d_w*d_a, acc)}.
+ * </ul>
+ *
+ * <p>Integer products of 8-bit values, and sums of up to 32 of them, are exact in float, so the
+ * integer sums are formed with float FMAs on integer-valued floats in any order; only the per-block
+ * FMA and the final lane sum follow llama.cpp's order.
+ *
+ * <p>Vectors have 16 lanes: lane {@code h*8 + m} is llama.cpp's lane m of row h of a row pair. For
+ * each group of 16 rows (8 pairs) and chunk of {@link #CHUNK} blocks, the weights are decoded once
+ * into L1 scratch (per pair and block: {@code W_k[h*8+m] = w_h[4m+k]}, k < 4, and
+ * {@code DW = (d_w0 x8, d_w1 x8)}), then every token of the batch runs over them:
+ * {@code S = W0*A0 + W1*A1 + W2*A2 + W3*A3} holds {@code isum[m]} of both rows. The vec_dot order
+ * accumulates {@code acc = fma(DW*d_a, S, acc)}; the repacked order first sums the 8 pairs' S
+ * vectors across m (a transposing tree of exact adds) into one vector of 16 rows' block sums.
+ */
+final class QuantDot implements Parallel.RangeTask {
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+  private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+  private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+  private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+  /** Whether the 16-lane kernels run (AVX-512); otherwise a scalar loop computes the same values. */
+  static final boolean VECTOR = FloatVector.SPECIES_PREFERRED.length() >= 16;
+  /** Rows per group: 8 row pairs, the 16 lanes of the repacked order. */
+  static final int GROUP = 16;
+  /** Blocks (of 32 values) decoded per chunk: 8 pairs x CHUNK x 80 floats of scratch. */
+  static final int CHUNK = Integer.getInteger("paternoster.quantChunk", 8);
+  /** Scratch floats per (pair, block): W0..W3 and DW. */
+  private static final int PB = 80;
+  /** Scratch floats per pair. */
+  private static final int PAIR = CHUNK * PB;
+
+  static {
+    if (CHUNK < 1 || CHUNK > 1024) throw new IllegalStateException("paternoster.quantChunk out of range: " + CHUNK);
+  }
+
+  private static final FloatVector Q01 = indices(i -> i < 8 ? 4 * i : 4 * (i - 8) + 1);
+  private static final FloatVector Q23 = indices(i -> i < 8 ? 4 * i + 2 : 4 * (i - 8) + 3);
+  private static final FloatVector LO = indices(i -> i < 8 ? i : 16 + i - 8);
+  private static final FloatVector HI = indices(i -> i < 8 ? 8 + i : 24 + i - 8);
+  private static final FloatVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));
+  private static final FloatVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
+  private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
+
+  private static FloatVector indices(java.util.function.IntUnaryOperator f) {
+    float[] v = new float[16];
+    for (int i = 0; i < 16; i++) v[i] = f.applyAsInt(i);
+    return FloatVector.fromArray(F, v, 0);
+  }
+
+  /** Whether llama.cpp repacks this matrix (and so uses the one-chain order). */
+  static boolean repacked(Weight w) {
+    return w.type() == GGMLType.Q4_0 && w.rows() % 8 == 0 && !w.name().equals("token_embd.weight");
+  }
+
+  private static final ThreadLocal<QuantDot> PER_THREAD = ThreadLocal.withInitial(QuantDot::new);
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** A worker thread's decoded weights and accumulators. */
+  private static final class Scratch {
+    final float[] w = new float[8 * PAIR];
+    final float[] dw16 = new float[CHUNK * GROUP];
+    float[] acc = new float[0];
+  }
+
+  private Weight w;
+  private Q8Activations x;
+  private float[] out;
+  private int outOff, outStride;
+  private boolean repacked;
+
+  /** {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)} for every row and token. */
+  static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
+    QuantDot task = PER_THREAD.get();
+    task.w = w;
+    task.x = x;
+    task.out = out;
+    task.outOff = outOff;
+    task.outStride = outStride;
+    task.repacked = repacked(w);
+    try {
+      if (VECTOR) pool.forRange((w.rows() + GROUP - 1) / GROUP, task);
+      else pool.forRange(w.rows(), task::scalarRows);
+    } finally {
+      task.w = null;
+      task.x = null;
+      task.out = null;
+    }
+  }
+
+  @Override
+  public void run(int g0, int g1) {
+    Scratch sc = SCRATCH.get();
+    int nt = x.nTokens, blocks = x.blocks, rows = w.rows();
+    if (sc.acc.length < 8 * nt * 16) sc.acc = new float[8 * nt * 16];
+    float[] s = sc.w, acc = sc.acc, dw16 = sc.dw16, a = x.a, ad = x.d;
+    boolean q8 = w.type() == GGMLType.Q8_0;
+    for (int g = g0; g < g1; g++) {
+      int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
+      int pairs = repacked ? 8 : (nr + 1) / 2;
+      Arrays.fill(acc, 0, (repacked ? 1 : pairs) * nt * 16, 0f);
+      for (int cb = 0; cb < blocks; cb += CHUNK) {
+        int nb = Math.min(CHUNK, blocks - cb);
+        for (int p = 0; p < pairs; p++) {
+          int ra = Math.min(r0 + 2 * p, rows - 1), rb = Math.min(r0 + 2 * p + 1, rows - 1);
+          boolean hasA = r0 + 2 * p < rows, hasB = r0 + 2 * p + 1 < rows;
+          if (q8) decodeQ8(w.data(), w.rowOffset(ra), w.rowOffset(rb), hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
+          else decodeQ4(w.data(), w.rowOffset(ra), w.rowOffset(rb), hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
+        }
+        if (repacked) {
+          for (int t = 0; t < nt; t++) {
+            oneChain(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, dw16, acc, t * 16);
+          }
+        } else {
+          int sa = blocks * 64;
+          for (int p = 0; p < pairs; p++) {
+            int t = 0;
+            for (; t + 4 <= nt; t += 4) {
+              lanes4(s, p * PAIR, nb, a, (t * blocks + cb) * 64, sa, ad, t * blocks + cb, blocks, acc, (p * nt + t) * 16);
+            }
+            for (; t < nt; t++) {
+              lanes1(s, p * PAIR, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, acc, (p * nt + t) * 16);
+            }
+          }
+        }
+      }
+      for (int t = 0; t < nt; t++) {
+        int o = outOff + t * outStride + r0;
+        if (repacked) {
+          for (int i = 0; i < nr; i++) out[o + i] = acc[t * 16 + i];
+        } else {
+          for (int i = 0; i < nr; i++) out[o + i] = hsum8(acc, ((i / 2) * nt + t) * 16 + (i % 2) * 8);
+        }
+      }
+    }
+  }
+
+  /** llama.cpp's {@code hsum_float_8}. */
+  static float hsum8(float[] l, int o) {
+    return ((l[o] + l[o + 4]) + (l[o + 2] + l[o + 6])) + ((l[o + 1] + l[o + 5]) + (l[o + 3] + l[o + 7]));
+  }
+
+  // Vectors never cross a method boundary below (a vector passed to a method C2 does not inline
+  // is boxed); the tiles are written out mechanically.
+
+  /** Decodes blocks [cb, cb+nb) of rows a and b (Q8_0) into the pair's scratch. */
+  private static void decodeQ8(MemorySegment data, long rowA, long rowB, boolean hasA, boolean hasB, int cb, int nb,
+      float[] s, int so, float[] dw16, int row) {
+    for (int b = 0; b < nb; b++) {
+      long oa = rowA + (long) (cb + b) * 34, ob = rowB + (long) (cb + b) * 34;
+      float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
+      float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
+      FloatVector a0 = (FloatVector) ByteVector.fromMemorySegment(B, data, oa + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector a1 = (FloatVector) ByteVector.fromMemorySegment(B, data, oa + 18, LE).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector b0 = (FloatVector) ByteVector.fromMemorySegment(B, data, ob + 2, LE).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector b1 = (FloatVector) ByteVector.fromMemorySegment(B, data, ob + 18, LE).convertShape(VectorOperators.B2F, F, 0);
+      FloatVector a01 = Q01.selectFrom(a0, a1), a23 = Q23.selectFrom(a0, a1);
+      FloatVector b01 = Q01.selectFrom(b0, b1), b23 = Q23.selectFrom(b0, b1);
+      int o = so + b * PB;
+      LO.selectFrom(a01, b01).intoArray(s, o);
+      HI.selectFrom(a01, b01).intoArray(s, o + 16);
+      LO.selectFrom(a23, b23).intoArray(s, o + 32);
+      HI.selectFrom(a23, b23).intoArray(s, o + 48);
+      FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + 64);
+      dw16[b * GROUP + row] = da;
+      dw16[b * GROUP + row + 1] = db;
+    }
+  }
+
+  /** As {@link #decodeQ8} for Q4_0: element j < 16 is the low nibble of byte j, element j+16 its high nibble, minus 8. */
+  private static void decodeQ4(MemorySegment data, long rowA, long rowB, boolean hasA, boolean hasB, int cb, int nb,
+      float[] s, int so, float[] dw16, int row) {
+    for (int b = 0; b < nb; b++) {
+      long oa = rowA + (long) (cb + b) * 18, ob = rowB + (long) (cb + b) * 18;
+      float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
+      float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
+      IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, oa + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+      IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, ob + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+      FloatVector a0 = (FloatVector) qa.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+      FloatVector a1 = (FloatVector) qa.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+      FloatVector b0 = (FloatVector) qb.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+      FloatVector b1 = (FloatVector) qb.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+      FloatVector a01 = Q01.selectFrom(a0, a1), a23 = Q23.selectFrom(a0, a1);
+      FloatVector b01 = Q01.selectFrom(b0, b1), b23 = Q23.selectFrom(b0, b1);
+      int o = so + b * PB;
+      LO.selectFrom(a01, b01).intoArray(s, o);
+      HI.selectFrom(a01, b01).intoArray(s, o + 16);
+      LO.selectFrom(a23, b23).intoArray(s, o + 32);
+      HI.selectFrom(a23, b23).intoArray(s, o + 48);
+      FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + 64);
+      dw16[b * GROUP + row] = da;
+      dw16[b * GROUP + row + 1] = db;
+    }
+  }
+
+  /**
+   * vec_dot order, one row pair and 4 tokens: activations of token j at {@code a[ao + j*sa + b*64]},
+   * scales at {@code ad[dOff + j*sd + b]}, accumulators at {@code acc[ac + j*16]}.
+   */
+  private static void lanes4(float[] s, int so, int nb, float[] a, int ao, int sa, float[] ad, int dOff, int sd,
+      float[] acc, int ac) {
+    FloatVector c0 = FloatVector.fromArray(F, acc, ac);
+    FloatVector c1 = FloatVector.fromArray(F, acc, ac + 16);
+    FloatVector c2 = FloatVector.fromArray(F, acc, ac + 32);
+    FloatVector c3 = FloatVector.fromArray(F, acc, ac + 48);
+    int a1o = ao + sa, a2o = a1o + sa, a3o = a2o + sa;
+    int d1 = dOff + sd, d2 = d1 + sd, d3 = d2 + sd;
+    for (int b = 0; b < nb; b++) {
+      int o = so + b * PB, ab = b * 64;
+      FloatVector w0 = FloatVector.fromArray(F, s, o);
+      FloatVector w1 = FloatVector.fromArray(F, s, o + 16);
+      FloatVector w2 = FloatVector.fromArray(F, s, o + 32);
+      FloatVector w3 = FloatVector.fromArray(F, s, o + 48);
+      FloatVector dw = FloatVector.fromArray(F, s, o + 64);
+      FloatVector x0 = w0.mul(FloatVector.fromArray(F, a, ao + ab));
+      x0 = w1.fma(FloatVector.fromArray(F, a, ao + ab + 16), x0);
+      x0 = w2.fma(FloatVector.fromArray(F, a, ao + ab + 32), x0);
+      x0 = w3.fma(FloatVector.fromArray(F, a, ao + ab + 48), x0);
+      c0 = dw.mul(ad[dOff + b]).fma(x0, c0);
+      FloatVector x1 = w0.mul(FloatVector.fromArray(F, a, a1o + ab));
+      x1 = w1.fma(FloatVector.fromArray(F, a, a1o + ab + 16), x1);
+      x1 = w2.fma(FloatVector.fromArray(F, a, a1o + ab + 32), x1);
+      x1 = w3.fma(FloatVector.fromArray(F, a, a1o + ab + 48), x1);
+      c1 = dw.mul(ad[d1 + b]).fma(x1, c1);
+      FloatVector x2 = w0.mul(FloatVector.fromArray(F, a, a2o + ab));
+      x2 = w1.fma(FloatVector.fromArray(F, a, a2o + ab + 16), x2);
+      x2 = w2.fma(FloatVector.fromArray(F, a, a2o + ab + 32), x2);
+      x2 = w3.fma(FloatVector.fromArray(F, a, a2o + ab + 48), x2);
+      c2 = dw.mul(ad[d2 + b]).fma(x2, c2);
+      FloatVector x3 = w0.mul(FloatVector.fromArray(F, a, a3o + ab));
+      x3 = w1.fma(FloatVector.fromArray(F, a, a3o + ab + 16), x3);
+      x3 = w2.fma(FloatVector.fromArray(F, a, a3o + ab + 32), x3);
+      x3 = w3.fma(FloatVector.fromArray(F, a, a3o + ab + 48), x3);
+      c3 = dw.mul(ad[d3 + b]).fma(x3, c3);
+    }
+    c0.intoArray(acc, ac);
+    c1.intoArray(acc, ac + 16);
+    c2.intoArray(acc, ac + 32);
+    c3.intoArray(acc, ac + 48);
+  }
+
+  /** {@link #lanes4} for one token. */
+  private static void lanes1(float[] s, int so, int nb, float[] a, int ao, float[] ad, int dOff, float[] acc, int ac) {
+    FloatVector c0 = FloatVector.fromArray(F, acc, ac);
+    for (int b = 0; b < nb; b++) {
+      int o = so + b * PB, ab = ao + b * 64;
+      FloatVector x0 = FloatVector.fromArray(F, s, o).mul(FloatVector.fromArray(F, a, ab));
+      x0 = FloatVector.fromArray(F, s, o + 16).fma(FloatVector.fromArray(F, a, ab + 16), x0);
+      x0 = FloatVector.fromArray(F, s, o + 32).fma(FloatVector.fromArray(F, a, ab + 32), x0);
+      x0 = FloatVector.fromArray(F, s, o + 48).fma(FloatVector.fromArray(F, a, ab + 48), x0);
+      c0 = FloatVector.fromArray(F, s, o + 64).mul(ad[dOff + b]).fma(x0, c0);
+    }
+    c0.intoArray(acc, ac);
+  }
+
+  /**
+   * Repacked order, 16 rows and one token: per block, the 8 pairs' lane sums are added across lanes
+   * into lane i = row i's block sum, then {@code acc = fma(isum, d_w*d_a, acc)}.
+   */
+  private static void oneChain(float[] s, int nb, float[] a, int ao, float[] ad, int dOff, float[] dw16, float[] acc, int ac) {
+    FloatVector c = FloatVector.fromArray(F, acc, ac);
+    for (int b = 0; b < nb; b++) {
+      int ab = ao + b * 64;
+      FloatVector x0 = FloatVector.fromArray(F, a, ab);
+      FloatVector x1 = FloatVector.fromArray(F, a, ab + 16);
+      FloatVector x2 = FloatVector.fromArray(F, a, ab + 32);
+      FloatVector x3 = FloatVector.fromArray(F, a, ab + 48);
+      int o = b * PB;
+      FloatVector s0 = FloatVector.fromArray(F, s, o).mul(x0);
+      s0 = FloatVector.fromArray(F, s, o + 16).fma(x1, s0);
+      s0 = FloatVector.fromArray(F, s, o + 32).fma(x2, s0);
+      s0 = FloatVector.fromArray(F, s, o + 48).fma(x3, s0);
+      o += PAIR;
+      FloatVector s1 = FloatVector.fromArray(F, s, o).mul(x0);
+      s1 = FloatVector.fromArray(F, s, o + 16).fma(x1, s1);
+      s1 = FloatVector.fromArray(F, s, o + 32).fma(x2, s1);
+      s1 = FloatVector.fromArray(F, s, o + 48).fma(x3, s1);
+      o += PAIR;
+      FloatVector s2 = FloatVector.fromArray(F, s, o).mul(x0);
+      s2 = FloatVector.fromArray(F, s, o + 16).fma(x1, s2);
+      s2 = FloatVector.fromArray(F, s, o + 32).fma(x2, s2);
+      s2 = FloatVector.fromArray(F, s, o + 48).fma(x3, s2);
+      o += PAIR;
+      FloatVector s3 = FloatVector.fromArray(F, s, o).mul(x0);
+      s3 = FloatVector.fromArray(F, s, o + 16).fma(x1, s3);
+      s3 = FloatVector.fromArray(F, s, o + 32).fma(x2, s3);
+      s3 = FloatVector.fromArray(F, s, o + 48).fma(x3, s3);
+      o += PAIR;
+      FloatVector s4 = FloatVector.fromArray(F, s, o).mul(x0);
+      s4 = FloatVector.fromArray(F, s, o + 16).fma(x1, s4);
+      s4 = FloatVector.fromArray(F, s, o + 32).fma(x2, s4);
+      s4 = FloatVector.fromArray(F, s, o + 48).fma(x3, s4);
+      o += PAIR;
+      FloatVector s5 = FloatVector.fromArray(F, s, o).mul(x0);
+      s5 = FloatVector.fromArray(F, s, o + 16).fma(x1, s5);
+      s5 = FloatVector.fromArray(F, s, o + 32).fma(x2, s5);
+      s5 = FloatVector.fromArray(F, s, o + 48).fma(x3, s5);
+      o += PAIR;
+      FloatVector s6 = FloatVector.fromArray(F, s, o).mul(x0);
+      s6 = FloatVector.fromArray(F, s, o + 16).fma(x1, s6);
+      s6 = FloatVector.fromArray(F, s, o + 32).fma(x2, s6);
+      s6 = FloatVector.fromArray(F, s, o + 48).fma(x3, s6);
+      o += PAIR;
+      FloatVector s7 = FloatVector.fromArray(F, s, o).mul(x0);
+      s7 = FloatVector.fromArray(F, s, o + 16).fma(x1, s7);
+      s7 = FloatVector.fromArray(F, s, o + 32).fma(x2, s7);
+      s7 = FloatVector.fromArray(F, s, o + 48).fma(x3, s7);
+      // exact integer adds: lanes (pair, h, m) -> (pair, h)
+      FloatVector v01 = EVEN.selectFrom(s0, s1).add(ODD.selectFrom(s0, s1));
+      FloatVector v23 = EVEN.selectFrom(s2, s3).add(ODD.selectFrom(s2, s3));
+      FloatVector v45 = EVEN.selectFrom(s4, s5).add(ODD.selectFrom(s4, s5));
+      FloatVector v67 = EVEN.selectFrom(s6, s7).add(ODD.selectFrom(s6, s7));
+      FloatVector v03 = EVEN.selectFrom(v01, v23).add(ODD.selectFrom(v01, v23));
+      FloatVector v47 = EVEN.selectFrom(v45, v67).add(ODD.selectFrom(v45, v67));
+      FloatVector isum = EVEN.selectFrom(v03, v47).add(ODD.selectFrom(v03, v47));
+      c = isum.fma(FloatVector.fromArray(F, dw16, b * GROUP).mul(ad[dOff + b]), c);
+    }
+    c.intoArray(acc, ac);
+  }
+
+  /** Without 16-lane vectors: the same arithmetic in scalar code, one row at a time. */
+  private void scalarRows(int r0, int r1) {
+    MemorySegment data = w.data();
+    boolean q8 = w.type() == GGMLType.Q8_0;
+    int bb = q8 ? 34 : 18;
+    float[] lanes = new float[8];
+    for (int r = r0; r < r1; r++) {
+      long row = w.rowOffset(r);
+      for (int t = 0; t < x.nTokens; t++) {
+        Arrays.fill(lanes, 0f);
+        float chain = 0f;
+        for (int b = 0; b < x.blocks; b++) {
+          long p = row + (long) b * bb;
+          float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, p)) * x.scale(t, b);
+          int block = 0;
+          for (int m = 0; m < 8; m++) {
+            int sum = 0;
+            for (int k = 0; k < 4; k++) {
+              int e = 4 * m + k, q;
+              if (q8) q = data.get(ValueLayout.JAVA_BYTE, p + 2 + e);
+              else {
+                int v = data.get(ValueLayout.JAVA_BYTE, p + 2 + e % 16) & 0xFF;
+                q = (e < 16 ? v & 0xF : v >> 4) - 8;
+              }
+              sum += q * x.quant(t, 32 * b + e);
+            }
+            lanes[m] = Math.fma(d, (float) sum, lanes[m]);
+            block += sum;
+          }
+          chain = Math.fma((float) block, d, chain);
+        }
+        out[outOff + t * outStride + r] = repacked ? chain : hsum8(lanes, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.paternoster.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The Q8_0/Q4_0 kernels ({@link QuantDot} through {@link Matmul}) against the scalar emulation of
+ * llama.cpp ({@link ReferenceMatmul#llamaCpp}), bit for bit, at shapes that leave every remainder:
+ * rows not a multiple of 2, 8 or 16, column counts with partial chunks, token counts off the tile.
+ */
+@Timeout(300)
+class QuantDotTest {
+  static Parallel pool;
+
+  @BeforeAll
+  static void startPool() {
+    pool = new Parallel(2);
+  }
+
+  @AfterAll
+  static void stopPool() {
+    pool.close();
+  }
+
+  static Weight weight(GGMLType t, String name, int rows, int cols, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    float[] v = new float[rows * cols];
+    for (int i = 0; i < v.length; i++) v[i] = (float) (rnd.nextGaussian() * (1 + i % 5));
+    return Quantize.weight(name, t, rows, cols, v);
+  }
+
+  static float[] activations(int n, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextGaussian() * (i % 13 == 0 ? 20 : 1));
+    // a block of zeros (amax = 0) and a block with one value
+    if (n >= 64) {
+      Arrays.fill(x, 0, 32, 0f);
+      Arrays.fill(x, 32, 64, 0f);
+      x[40] = -3.5f;
+    }
+    return x;
+  }
+
+  static void assertExact(Weight w, float[] x, int nTokens) {
+    float[] got = new float[nTokens * w.rows()], want = new float[nTokens * w.rows()];
+    Matmul.matmul(w, x, nTokens, got, pool);
+    ReferenceMatmul.llamaCpp(w, x, nTokens, want);
+    for (int i = 0; i < got.length; i++) {
+      if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) {
+        throw new AssertionError(String.format("%s %s %dx%d, %d tokens: token %d row %d: got %s, llama.cpp %s",
+            w.type(), w.name(), w.rows(), w.cols(), nTokens, i / w.rows(), i % w.rows(), got[i], want[i]));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "Q8_0,1,32", "Q8_0,7,96", "Q8_0,16,288", "Q8_0,37,544", "Q8_0,33,768",
+      "Q4_0,1,32", "Q4_0,7,96", "Q4_0,8,288", "Q4_0,24,544", "Q4_0,37,544", "Q4_0,40,768", "Q4_0,17,256"})
+  void matchesLlamaCppBitForBit(GGMLType t, int rows, int cols) {
+    Weight w = weight(t, "w", rows, cols, rows * 31L + cols);
+    for (int n : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 70}) {
+      assertExact(w, activations(n * cols, n), n);
+    }
+  }
+
+  @Test
+  void everyTokenCountUpTo70() {
+    for (GGMLType t : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q4_0}) {
+      for (int rows : new int[] {19, 32}) {
+        Weight w = weight(t, "w", rows, 320, rows);
+        float[] x = activations(70 * 320, 5);
+        for (int n = 1; n <= 70; n++) assertExact(w, x, n);
+      }
+    }
+  }
+
+  @Test
+  void tokenEmbeddingKeepsTheLaneOrder() {
+    // llama.cpp does not repack token_embd (used for row look-ups), so a tied output head takes
+    // the vec_dot order even with a multiple of 8 rows; the two orders give different bits.
+    Weight tied = weight(GGMLType.Q4_0, "token_embd.weight", 32, 512, 9);
+    Weight other = weight(GGMLType.Q4_0, "output.weight", 32, 512, 9);
+    float[] x = activations(6 * 512, 11);
+    assertExact(tied, x, 6);
+    assertExact(other, x, 6);
+    float[] a = new float[6 * 32], b = new float[6 * 32];
+    Matmul.matmul(tied, x, 6, a, pool);
+    Matmul.matmul(other, x, 6, b, pool);
+    assertThat(a).isNotEqualTo(b);
+  }
+
+  @Test
+  void quantizedActivationsAreLlamaCpps() {
+    float[] x = activations(3 * 96, 2);
+    x[100] = 0.5f * 127f / 127f; // exercises ties only by chance; checked against Math.rint below
+    Q8Activations q = new Q8Activations();
+    q.quantize(x, 0, 96, 3, 96, pool);
+    for (int t = 0; t < 3; t++) {
+      for (int b = 0; b < 3; b++) {
+        float amax = 0f;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[t * 96 + 32 * b + j]));
+        float id = amax != 0f ? 127f / amax : 0f;
+        assertThat(q.scale(t, b)).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(amax / 127f)));
+        for (int j = 0; j < 32; j++) {
+          assertThat(q.quant(t, 32 * b + j)).isEqualTo((int) Math.rint(x[t * 96 + 32 * b + j] * id));
+        }
+      }
+    }
+  }
+
+  @Test
+  void roundsHalfToEven() {
+    // amax = 127 makes id = 1: the quants are rint of the values themselves
+    float[] x = new float[32];
+    float[] v = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, 127f, 3.4999998f, 0.49999997f};
+    System.arraycopy(v, 0, x, 0, v.length);
+    Q8Activations q = new Q8Activations();
+    q.quantize(x, 0, 32, 1, 32, pool);
+    for (int j = 0; j < v.length; j++) assertThat(q.quant(0, j)).as("%s", v[j]).isEqualTo((int) Math.rint(v[j]));
+  }
+
+  @Test
+  void aTokenAloneEqualsItInAnyBatchPosition() {
+    for (GGMLType t : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q4_0}) {
+      for (int rows : new int[] {21, 48}) {
+        int cols = 544;
+        Weight w = weight(t, "w", rows, cols, 77);
+        int n = 13;
+        float[] x = activations(n * cols, 8);
+        float[] batched = new float[n * rows];
+        Matmul.matmul(w, x, n, batched, pool);
+        for (int k = 0; k < n; k++) {
+          float[] alone = new float[rows];
+          Matmul.matmul(w, Arrays.copyOfRange(x, k * cols, (k + 1) * cols), 1, alone, pool);
+          assertThat(Arrays.copyOfRange(batched, k * rows, (k + 1) * rows)).as("%s rows %d token %d", t, rows, k).containsExactly(alone);
+        }
+      }
+    }
+  }
+
+  @Test
+  void quantizingOnceServesSeveralWeights() {
+    Weight a = weight(GGMLType.Q8_0, "a", 24, 256, 1), b = weight(GGMLType.Q4_0, "b", 40, 256, 2);
+    float[] x = activations(5 * 256, 3);
+    Q8Activations q = new Q8Activations();
+    q.quantize(x, 0, 256, 5, 256, pool);
+    float[] oa = new float[5 * 24], ob = new float[5 * 40], ra = new float[5 * 24], rb = new float[5 * 40];
+    Matmul.matmul(a, q, oa, 0, 24, pool);
+    Matmul.matmul(b, q, ob, 0, 40, pool);
+    ReferenceMatmul.llamaCpp(a, x, 5, ra);
+    ReferenceMatmul.llamaCpp(b, x, 5, rb);
+    assertThat(oa).containsExactly(ra);
+    assertThat(ob).containsExactly(rb);
+  }
+}
