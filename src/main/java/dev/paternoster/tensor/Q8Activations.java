@@ -1,6 +1,7 @@
 package dev.paternoster.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,12 +28,13 @@ public final class Q8Activations {
   /** Adding and subtracting 1.5 * 2^23 rounds a float of magnitude < 2^22 to an integer, ties to even: Math.rint. */
   private static final float ROUND = 12582912f;
   // PICKk[h*8 + m] = 4m + k: a two-vector selection from (values 0..15, values 16..31)
-  private static final FloatVector PICK0 = pick(0), PICK1 = pick(1), PICK2 = pick(2), PICK3 = pick(3);
+  // (on int lanes: moving float bits with an int-indexed selection is cheaper than a float-indexed one)
+  private static final IntVector PICK0 = pick(0), PICK1 = pick(1), PICK2 = pick(2), PICK3 = pick(3);
 
-  private static FloatVector pick(int k) {
-    float[] idx = new float[16];
+  private static IntVector pick(int k) {
+    int[] idx = new int[16];
     for (int i = 0; i < 16; i++) idx[i] = 4 * (i % 8) + k;
-    return FloatVector.fromArray(F, idx, 0);
+    return IntVector.fromArray(IntVector.SPECIES_512, idx, 0);
   }
 
   int nTokens, cols, blocks;
@@ -111,13 +113,13 @@ public final class Q8Activations {
       float amax = lo.abs().max(hi.abs()).reduceLanes(VectorOperators.MAX);
       float id = amax != 0f ? 127f / amax : 0f;
       d[t * blocks + b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
-      FloatVector ql = lo.mul(id).add(ROUND).sub(ROUND);
-      FloatVector qh = hi.mul(id).add(ROUND).sub(ROUND);
+      IntVector ql = lo.mul(id).add(ROUND).sub(ROUND).reinterpretAsInts();
+      IntVector qh = hi.mul(id).add(ROUND).sub(ROUND).reinterpretAsInts();
       int o = (t * blocks + b) * BLOCK_FLOATS;
-      PICK0.selectFrom(ql, qh).intoArray(a, o);
-      PICK1.selectFrom(ql, qh).intoArray(a, o + 16);
-      PICK2.selectFrom(ql, qh).intoArray(a, o + 32);
-      PICK3.selectFrom(ql, qh).intoArray(a, o + 48);
+      PICK0.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o);
+      PICK1.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o + 16);
+      PICK2.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o + 32);
+      PICK3.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o + 48);
     }
   }
 }

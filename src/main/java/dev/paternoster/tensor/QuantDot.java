@@ -59,18 +59,23 @@ final class QuantDot implements Parallel.RangeTask {
     if (CHUNK < 1 || CHUNK > 1024) throw new IllegalStateException("paternoster.quantChunk out of range: " + CHUNK);
   }
 
-  private static final FloatVector Q01 = indices(i -> i < 8 ? 4 * i : 4 * (i - 8) + 1);
-  private static final FloatVector Q23 = indices(i -> i < 8 ? 4 * i + 2 : 4 * (i - 8) + 3);
-  private static final FloatVector LO = indices(i -> i < 8 ? i : 16 + i - 8);
-  private static final FloatVector HI = indices(i -> i < 8 ? 8 + i : 24 + i - 8);
-  private static final FloatVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));
-  private static final FloatVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
+  // Two-vector selections on int lanes (float bits moved as ints: a float-indexed selectFrom is slower)
+  private static final IntVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));
+  private static final IntVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
   private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
+  private static final VectorMask<Integer> LANES_0_7 = VectorMask.fromLong(I, 0x00FFL);
+  private static final VectorMask<Integer> LANES_8_15 = VectorMask.fromLong(I, 0xFF00L);
+  private static final VectorMask<Integer> LANES_0_3 = VectorMask.fromLong(I, 0x000FL);
+  private static final VectorMask<Integer> LANES_4_7 = VectorMask.fromLong(I, 0x00F0L);
+  private static final VectorMask<Integer> LANES_8_11 = VectorMask.fromLong(I, 0x0F00L);
+  private static final VectorMask<Integer> LANES_12_15 = VectorMask.fromLong(I, 0xF000L);
+  /** Q4_0: lanes m >= 4 of each row take the high nibbles. */
+  private static final IntVector NIBBLE_SHIFT = IntVector.fromArray(I, new int[] {0, 0, 0, 0, 4, 4, 4, 4, 0, 0, 0, 0, 4, 4, 4, 4}, 0);
 
-  private static FloatVector indices(java.util.function.IntUnaryOperator f) {
-    float[] v = new float[16];
+  private static IntVector indices(java.util.function.IntUnaryOperator f) {
+    int[] v = new int[16];
     for (int i = 0; i < 16; i++) v[i] = f.applyAsInt(i);
-    return FloatVector.fromArray(F, v, 0);
+    return IntVector.fromArray(I, v, 0);
   }
 
   /** Whether llama.cpp repacks this matrix (and so uses the one-chain order). */
@@ -122,7 +127,8 @@ final class QuantDot implements Parallel.RangeTask {
     boolean q8 = w.type() == GGMLType.Q8_0;
     for (int g = g0; g < g1; g++) {
       int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
-      int pairs = repacked ? 8 : (nr + 1) / 2;
+      // always 8 pairs: rows past the end are decoded from the last row with scale 0 (results unused)
+      int pairs = 8;
       Arrays.fill(acc, 0, (repacked ? 1 : pairs) * nt * 16, 0f);
       for (int cb = 0; cb < blocks; cb += CHUNK) {
         int nb = Math.min(CHUNK, blocks - cb);
@@ -137,15 +143,8 @@ final class QuantDot implements Parallel.RangeTask {
             oneChain(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, dw16, acc, t * 16);
           }
         } else {
-          int sa = blocks * 64;
-          for (int p = 0; p < pairs; p++) {
-            int t = 0;
-            for (; t + 4 <= nt; t += 4) {
-              lanes4(s, p * PAIR, nb, a, (t * blocks + cb) * 64, sa, ad, t * blocks + cb, blocks, acc, (p * nt + t) * 16);
-            }
-            for (; t < nt; t++) {
-              lanes1(s, p * PAIR, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, acc, (p * nt + t) * 16);
-            }
+          for (int t = 0; t < nt; t++) {
+            dot8(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, acc, t * 16, nt * 16);
           }
         }
       }
@@ -168,50 +167,24 @@ final class QuantDot implements Parallel.RangeTask {
   // Vectors never cross a method boundary below (a vector passed to a method C2 does not inline
   // is boxed); the tiles are written out mechanically.
 
-  /** Decodes blocks [cb, cb+nb) of rows a and b (Q8_0) into the pair's scratch. */
+  /**
+   * Decodes blocks [cb, cb+nb) of rows a and b (Q8_0) into the pair's scratch. One int lane holds
+   * the 4 bytes of a llama.cpp lane (positions 4m..4m+3): two masked loads put row a's 8 ints in
+   * lanes 0..7 and row b's in lanes 8..15; byte k of every lane is then cut out with shifts.
+   */
   private static void decodeQ8(MemorySegment data, long rowA, long rowB, boolean hasA, boolean hasB, int cb, int nb,
       float[] s, int so, float[] dw16, int row) {
     for (int b = 0; b < nb; b++) {
       long oa = rowA + (long) (cb + b) * 34, ob = rowB + (long) (cb + b) * 34;
       float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
       float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
-      FloatVector a0 = (FloatVector) ByteVector.fromMemorySegment(B, data, oa + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector a1 = (FloatVector) ByteVector.fromMemorySegment(B, data, oa + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector b0 = (FloatVector) ByteVector.fromMemorySegment(B, data, ob + 2, LE).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector b1 = (FloatVector) ByteVector.fromMemorySegment(B, data, ob + 18, LE).convertShape(VectorOperators.B2F, F, 0);
-      FloatVector a01 = Q01.selectFrom(a0, a1), a23 = Q23.selectFrom(a0, a1);
-      FloatVector b01 = Q01.selectFrom(b0, b1), b23 = Q23.selectFrom(b0, b1);
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_7)
+          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_15));
       int o = so + b * PB;
-      LO.selectFrom(a01, b01).intoArray(s, o);
-      HI.selectFrom(a01, b01).intoArray(s, o + 16);
-      LO.selectFrom(a23, b23).intoArray(s, o + 32);
-      HI.selectFrom(a23, b23).intoArray(s, o + 48);
-      FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + 64);
-      dw16[b * GROUP + row] = da;
-      dw16[b * GROUP + row + 1] = db;
-    }
-  }
-
-  /** As {@link #decodeQ8} for Q4_0: element j < 16 is the low nibble of byte j, element j+16 its high nibble, minus 8. */
-  private static void decodeQ4(MemorySegment data, long rowA, long rowB, boolean hasA, boolean hasB, int cb, int nb,
-      float[] s, int so, float[] dw16, int row) {
-    for (int b = 0; b < nb; b++) {
-      long oa = rowA + (long) (cb + b) * 18, ob = rowB + (long) (cb + b) * 18;
-      float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
-      float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
-      IntVector qa = (IntVector) ByteVector.fromMemorySegment(B, data, oa + 2, LE).convertShape(VectorOperators.B2I, I, 0);
-      IntVector qb = (IntVector) ByteVector.fromMemorySegment(B, data, ob + 2, LE).convertShape(VectorOperators.B2I, I, 0);
-      FloatVector a0 = (FloatVector) qa.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-      FloatVector a1 = (FloatVector) qa.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-      FloatVector b0 = (FloatVector) qb.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-      FloatVector b1 = (FloatVector) qb.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-      FloatVector a01 = Q01.selectFrom(a0, a1), a23 = Q23.selectFrom(a0, a1);
-      FloatVector b01 = Q01.selectFrom(b0, b1), b23 = Q23.selectFrom(b0, b1);
-      int o = so + b * PB;
-      LO.selectFrom(a01, b01).intoArray(s, o);
-      HI.selectFrom(a01, b01).intoArray(s, o + 16);
-      LO.selectFrom(a23, b23).intoArray(s, o + 32);
-      HI.selectFrom(a23, b23).intoArray(s, o + 48);
+      ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).intoArray(s, o);
+      ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).intoArray(s, o + 16);
+      ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).intoArray(s, o + 32);
+      ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).intoArray(s, o + 48);
       FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + 64);
       dw16[b * GROUP + row] = da;
       dw16[b * GROUP + row + 1] = db;
@@ -219,63 +192,109 @@ final class QuantDot implements Parallel.RangeTask {
   }
 
   /**
-   * vec_dot order, one row pair and 4 tokens: activations of token j at {@code a[ao + j*sa + b*64]},
-   * scales at {@code ad[dOff + j*sd + b]}, accumulators at {@code acc[ac + j*16]}.
+   * As {@link #decodeQ8} for Q4_0: element j < 16 is the low nibble of byte j, element j+16 its high
+   * nibble, minus 8. Lanes m < 4 of a row take its 4 ints' low nibbles, lanes m >= 4 the same ints'
+   * high nibbles (shifted down by 4 first).
    */
-  private static void lanes4(float[] s, int so, int nb, float[] a, int ao, int sa, float[] ad, int dOff, int sd,
-      float[] acc, int ac) {
-    FloatVector c0 = FloatVector.fromArray(F, acc, ac);
-    FloatVector c1 = FloatVector.fromArray(F, acc, ac + 16);
-    FloatVector c2 = FloatVector.fromArray(F, acc, ac + 32);
-    FloatVector c3 = FloatVector.fromArray(F, acc, ac + 48);
-    int a1o = ao + sa, a2o = a1o + sa, a3o = a2o + sa;
-    int d1 = dOff + sd, d2 = d1 + sd, d3 = d2 + sd;
+  private static void decodeQ4(MemorySegment data, long rowA, long rowB, boolean hasA, boolean hasB, int cb, int nb,
+      float[] s, int so, float[] dw16, int row) {
     for (int b = 0; b < nb; b++) {
-      int o = so + b * PB, ab = b * 64;
-      FloatVector w0 = FloatVector.fromArray(F, s, o);
-      FloatVector w1 = FloatVector.fromArray(F, s, o + 16);
-      FloatVector w2 = FloatVector.fromArray(F, s, o + 32);
-      FloatVector w3 = FloatVector.fromArray(F, s, o + 48);
-      FloatVector dw = FloatVector.fromArray(F, s, o + 64);
-      FloatVector x0 = w0.mul(FloatVector.fromArray(F, a, ao + ab));
-      x0 = w1.fma(FloatVector.fromArray(F, a, ao + ab + 16), x0);
-      x0 = w2.fma(FloatVector.fromArray(F, a, ao + ab + 32), x0);
-      x0 = w3.fma(FloatVector.fromArray(F, a, ao + ab + 48), x0);
-      c0 = dw.mul(ad[dOff + b]).fma(x0, c0);
-      FloatVector x1 = w0.mul(FloatVector.fromArray(F, a, a1o + ab));
-      x1 = w1.fma(FloatVector.fromArray(F, a, a1o + ab + 16), x1);
-      x1 = w2.fma(FloatVector.fromArray(F, a, a1o + ab + 32), x1);
-      x1 = w3.fma(FloatVector.fromArray(F, a, a1o + ab + 48), x1);
-      c1 = dw.mul(ad[d1 + b]).fma(x1, c1);
-      FloatVector x2 = w0.mul(FloatVector.fromArray(F, a, a2o + ab));
-      x2 = w1.fma(FloatVector.fromArray(F, a, a2o + ab + 16), x2);
-      x2 = w2.fma(FloatVector.fromArray(F, a, a2o + ab + 32), x2);
-      x2 = w3.fma(FloatVector.fromArray(F, a, a2o + ab + 48), x2);
-      c2 = dw.mul(ad[d2 + b]).fma(x2, c2);
-      FloatVector x3 = w0.mul(FloatVector.fromArray(F, a, a3o + ab));
-      x3 = w1.fma(FloatVector.fromArray(F, a, a3o + ab + 16), x3);
-      x3 = w2.fma(FloatVector.fromArray(F, a, a3o + ab + 32), x3);
-      x3 = w3.fma(FloatVector.fromArray(F, a, a3o + ab + 48), x3);
-      c3 = dw.mul(ad[d3 + b]).fma(x3, c3);
+      long oa = rowA + (long) (cb + b) * 18, ob = rowB + (long) (cb + b) * 18;
+      float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
+      float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      int o = so + b * PB;
+      ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(s, o);
+      ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(s, o + 16);
+      ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(s, o + 32);
+      ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).intoArray(s, o + 48);
+      FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + 64);
+      dw16[b * GROUP + row] = da;
+      dw16[b * GROUP + row + 1] = db;
     }
-    c0.intoArray(acc, ac);
-    c1.intoArray(acc, ac + 16);
-    c2.intoArray(acc, ac + 32);
-    c3.intoArray(acc, ac + 48);
   }
 
-  /** {@link #lanes4} for one token. */
-  private static void lanes1(float[] s, int so, int nb, float[] a, int ao, float[] ad, int dOff, float[] acc, int ac) {
-    FloatVector c0 = FloatVector.fromArray(F, acc, ac);
+  /**
+   * vec_dot order, 8 row pairs and one token: per block the token's activations are loaded once for
+   * all pairs; pair p's accumulator is {@code acc[ac + p*sacc]}.
+   */
+  private static void dot8(float[] s, int nb, float[] a, int ao, float[] ad, int dOff, float[] acc, int ac, int sacc) {
+    FloatVector c0 = FloatVector.fromArray(F, acc, ac + 0 * sacc);
+    FloatVector c1 = FloatVector.fromArray(F, acc, ac + 1 * sacc);
+    FloatVector c2 = FloatVector.fromArray(F, acc, ac + 2 * sacc);
+    FloatVector c3 = FloatVector.fromArray(F, acc, ac + 3 * sacc);
+    FloatVector c4 = FloatVector.fromArray(F, acc, ac + 4 * sacc);
+    FloatVector c5 = FloatVector.fromArray(F, acc, ac + 5 * sacc);
+    FloatVector c6 = FloatVector.fromArray(F, acc, ac + 6 * sacc);
+    FloatVector c7 = FloatVector.fromArray(F, acc, ac + 7 * sacc);
     for (int b = 0; b < nb; b++) {
-      int o = so + b * PB, ab = ao + b * 64;
-      FloatVector x0 = FloatVector.fromArray(F, s, o).mul(FloatVector.fromArray(F, a, ab));
-      x0 = FloatVector.fromArray(F, s, o + 16).fma(FloatVector.fromArray(F, a, ab + 16), x0);
-      x0 = FloatVector.fromArray(F, s, o + 32).fma(FloatVector.fromArray(F, a, ab + 32), x0);
-      x0 = FloatVector.fromArray(F, s, o + 48).fma(FloatVector.fromArray(F, a, ab + 48), x0);
-      c0 = FloatVector.fromArray(F, s, o + 64).mul(ad[dOff + b]).fma(x0, c0);
+      int ab = ao + b * 64;
+      float da = ad[dOff + b];
+      FloatVector x0 = FloatVector.fromArray(F, a, ab);
+      FloatVector x1 = FloatVector.fromArray(F, a, ab + 16);
+      FloatVector x2 = FloatVector.fromArray(F, a, ab + 32);
+      FloatVector x3 = FloatVector.fromArray(F, a, ab + 48);
+      int o = b * PB;
+      FloatVector s0 = FloatVector.fromArray(F, s, o).mul(x0);
+      s0 = FloatVector.fromArray(F, s, o + 16).fma(x1, s0);
+      s0 = FloatVector.fromArray(F, s, o + 32).fma(x2, s0);
+      s0 = FloatVector.fromArray(F, s, o + 48).fma(x3, s0);
+      c0 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s0, c0);
+      o += PAIR;
+      FloatVector s1 = FloatVector.fromArray(F, s, o).mul(x0);
+      s1 = FloatVector.fromArray(F, s, o + 16).fma(x1, s1);
+      s1 = FloatVector.fromArray(F, s, o + 32).fma(x2, s1);
+      s1 = FloatVector.fromArray(F, s, o + 48).fma(x3, s1);
+      c1 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s1, c1);
+      o += PAIR;
+      FloatVector s2 = FloatVector.fromArray(F, s, o).mul(x0);
+      s2 = FloatVector.fromArray(F, s, o + 16).fma(x1, s2);
+      s2 = FloatVector.fromArray(F, s, o + 32).fma(x2, s2);
+      s2 = FloatVector.fromArray(F, s, o + 48).fma(x3, s2);
+      c2 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s2, c2);
+      o += PAIR;
+      FloatVector s3 = FloatVector.fromArray(F, s, o).mul(x0);
+      s3 = FloatVector.fromArray(F, s, o + 16).fma(x1, s3);
+      s3 = FloatVector.fromArray(F, s, o + 32).fma(x2, s3);
+      s3 = FloatVector.fromArray(F, s, o + 48).fma(x3, s3);
+      c3 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s3, c3);
+      o += PAIR;
+      FloatVector s4 = FloatVector.fromArray(F, s, o).mul(x0);
+      s4 = FloatVector.fromArray(F, s, o + 16).fma(x1, s4);
+      s4 = FloatVector.fromArray(F, s, o + 32).fma(x2, s4);
+      s4 = FloatVector.fromArray(F, s, o + 48).fma(x3, s4);
+      c4 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s4, c4);
+      o += PAIR;
+      FloatVector s5 = FloatVector.fromArray(F, s, o).mul(x0);
+      s5 = FloatVector.fromArray(F, s, o + 16).fma(x1, s5);
+      s5 = FloatVector.fromArray(F, s, o + 32).fma(x2, s5);
+      s5 = FloatVector.fromArray(F, s, o + 48).fma(x3, s5);
+      c5 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s5, c5);
+      o += PAIR;
+      FloatVector s6 = FloatVector.fromArray(F, s, o).mul(x0);
+      s6 = FloatVector.fromArray(F, s, o + 16).fma(x1, s6);
+      s6 = FloatVector.fromArray(F, s, o + 32).fma(x2, s6);
+      s6 = FloatVector.fromArray(F, s, o + 48).fma(x3, s6);
+      c6 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s6, c6);
+      o += PAIR;
+      FloatVector s7 = FloatVector.fromArray(F, s, o).mul(x0);
+      s7 = FloatVector.fromArray(F, s, o + 16).fma(x1, s7);
+      s7 = FloatVector.fromArray(F, s, o + 32).fma(x2, s7);
+      s7 = FloatVector.fromArray(F, s, o + 48).fma(x3, s7);
+      c7 = FloatVector.fromArray(F, s, o + 64).mul(da).fma(s7, c7);
     }
-    c0.intoArray(acc, ac);
+    c0.intoArray(acc, ac + 0 * sacc);
+    c1.intoArray(acc, ac + 1 * sacc);
+    c2.intoArray(acc, ac + 2 * sacc);
+    c3.intoArray(acc, ac + 3 * sacc);
+    c4.intoArray(acc, ac + 4 * sacc);
+    c5.intoArray(acc, ac + 5 * sacc);
+    c6.intoArray(acc, ac + 6 * sacc);
+    c7.intoArray(acc, ac + 7 * sacc);
   }
 
   /**
@@ -331,13 +350,20 @@ final class QuantDot implements Parallel.RangeTask {
       s7 = FloatVector.fromArray(F, s, o + 32).fma(x2, s7);
       s7 = FloatVector.fromArray(F, s, o + 48).fma(x3, s7);
       // exact integer adds: lanes (pair, h, m) -> (pair, h)
-      FloatVector v01 = EVEN.selectFrom(s0, s1).add(ODD.selectFrom(s0, s1));
-      FloatVector v23 = EVEN.selectFrom(s2, s3).add(ODD.selectFrom(s2, s3));
-      FloatVector v45 = EVEN.selectFrom(s4, s5).add(ODD.selectFrom(s4, s5));
-      FloatVector v67 = EVEN.selectFrom(s6, s7).add(ODD.selectFrom(s6, s7));
-      FloatVector v03 = EVEN.selectFrom(v01, v23).add(ODD.selectFrom(v01, v23));
-      FloatVector v47 = EVEN.selectFrom(v45, v67).add(ODD.selectFrom(v45, v67));
-      FloatVector isum = EVEN.selectFrom(v03, v47).add(ODD.selectFrom(v03, v47));
+      FloatVector v01 = EVEN.selectFrom(s0.reinterpretAsInts(), s1.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s0.reinterpretAsInts(), s1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v23 = EVEN.selectFrom(s2.reinterpretAsInts(), s3.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s2.reinterpretAsInts(), s3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v45 = EVEN.selectFrom(s4.reinterpretAsInts(), s5.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s4.reinterpretAsInts(), s5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v67 = EVEN.selectFrom(s6.reinterpretAsInts(), s7.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s6.reinterpretAsInts(), s7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v03 = EVEN.selectFrom(v01.reinterpretAsInts(), v23.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(v01.reinterpretAsInts(), v23.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v47 = EVEN.selectFrom(v45.reinterpretAsInts(), v67.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(v45.reinterpretAsInts(), v67.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector isum = EVEN.selectFrom(v03.reinterpretAsInts(), v47.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(v03.reinterpretAsInts(), v47.reinterpretAsInts()).reinterpretAsFloats());
       c = isum.fma(FloatVector.fromArray(F, dw16, b * GROUP).mul(ad[dOff + b]), c);
     }
     c.intoArray(acc, ac);
