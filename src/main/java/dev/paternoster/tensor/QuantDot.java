@@ -127,6 +127,16 @@ final class QuantDot implements Parallel.RangeTask {
     boolean q8 = w.type() == GGMLType.Q8_0;
     for (int g = g0; g < g1; g++) {
       int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
+      if (!repacked && nt == 1) {
+        // one token: no weight reuse to gain from the scratch, decode straight into registers
+        for (int p = 0; 2 * p < nr; p++) {
+          int ra = r0 + 2 * p, rb = Math.min(ra + 1, rows - 1);
+          if (q8) fusedQ8(w.data(), w.rowOffset(ra), w.rowOffset(rb), blocks, a, ad, acc, 16 * p);
+          else fusedQ4(w.data(), w.rowOffset(ra), w.rowOffset(rb), blocks, a, ad, acc, 16 * p);
+        }
+        for (int i = 0; i < nr; i++) out[outOff + r0 + i] = hsum8(acc, (i / 2) * 16 + (i % 2) * 8);
+        continue;
+      }
       // always 8 pairs: rows past the end are decoded from the last row with scale 0 (results unused)
       int pairs = 8;
       Arrays.fill(acc, 0, (repacked ? 1 : pairs) * nt * 16, 0f);
@@ -143,7 +153,13 @@ final class QuantDot implements Parallel.RangeTask {
             oneChain(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, dw16, acc, t * 16);
           }
         } else {
-          for (int t = 0; t < nt; t++) {
+          int t = 0;
+          for (; t + 2 <= nt; t += 2) {
+            int ao = (t * blocks + cb) * 64, dOff = t * blocks + cb;
+            dot4x2(s, 0, nb, a, ao, blocks * 64, ad, dOff, blocks, acc, t * 16, nt * 16);
+            dot4x2(s, 4 * PAIR, nb, a, ao, blocks * 64, ad, dOff, blocks, acc, (4 * nt + t) * 16, nt * 16);
+          }
+          for (; t < nt; t++) {
             dot8(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, acc, t * 16, nt * 16);
           }
         }
@@ -216,6 +232,153 @@ final class QuantDot implements Parallel.RangeTask {
       dw16[b * GROUP + row] = da;
       dw16[b * GROUP + row + 1] = db;
     }
+  }
+
+  /**
+   * vec_dot order for a single token, rows a and b (b may repeat a: its lanes are then discarded),
+   * decoded in registers as in {@link #decodeQ8}: lanes of the result go to {@code acc[ac ..ac+16)}.
+   */
+  private static void fusedQ8(MemorySegment data, long rowA, long rowB, int blocks, float[] a, float[] ad, float[] acc, int ac) {
+    FloatVector c = FloatVector.zero(F);
+    for (int b = 0; b < blocks; b++) {
+      long oa = rowA + (long) b * 34, ob = rowB + (long) b * 34;
+      float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
+      float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_7)
+          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_15));
+      int ab = b * 64;
+      FloatVector sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+          .mul(FloatVector.fromArray(F, a, ab));
+      sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+          .fma(FloatVector.fromArray(F, a, ab + 16), sum);
+      sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+          .fma(FloatVector.fromArray(F, a, ab + 32), sum);
+      sum = ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
+          .fma(FloatVector.fromArray(F, a, ab + 48), sum);
+      c = FloatVector.broadcast(F, da).blend(db, UPPER).mul(ad[b]).fma(sum, c);
+    }
+    c.intoArray(acc, ac);
+  }
+
+  /** {@link #fusedQ8} for Q4_0 (nibbles as in {@link #decodeQ4}). */
+  private static void fusedQ4(MemorySegment data, long rowA, long rowB, int blocks, float[] a, float[] ad, float[] acc, int ac) {
+    FloatVector c = FloatVector.zero(F);
+    for (int b = 0; b < blocks; b++) {
+      long oa = rowA + (long) b * 18, ob = rowB + (long) b * 18;
+      float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
+      float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      int ab = b * 64;
+      FloatVector sum = ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, a, ab));
+      sum = ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+          .fma(FloatVector.fromArray(F, a, ab + 16), sum);
+      sum = ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0))
+          .fma(FloatVector.fromArray(F, a, ab + 32), sum);
+      sum = ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0))
+          .fma(FloatVector.fromArray(F, a, ab + 48), sum);
+      c = FloatVector.broadcast(F, da).blend(db, UPPER).mul(ad[b]).fma(sum, c);
+    }
+    c.intoArray(acc, ac);
+  }
+
+  /**
+   * vec_dot order, 4 row pairs and 2 tokens (the 8 pairs of a group take two calls): each loaded
+   * activation vector serves 4 pairs, each loaded weight vector 2 tokens. Token j's activations are
+   * at {@code a[ao + j*sa ..]}, its scales at {@code ad[dOff + j*sd ..]}; pair p's accumulator for
+   * token j at {@code acc[ac + p*sacc + j*16]}.
+   */
+  private static void dot4x2(float[] s, int so, int nb, float[] a, int ao, int sa, float[] ad, int dOff, int sd,
+      float[] acc, int ac, int sacc) {
+    FloatVector c00 = FloatVector.fromArray(F, acc, ac + 0 * sacc + 0);
+    FloatVector c01 = FloatVector.fromArray(F, acc, ac + 0 * sacc + 16);
+    FloatVector c10 = FloatVector.fromArray(F, acc, ac + 1 * sacc + 0);
+    FloatVector c11 = FloatVector.fromArray(F, acc, ac + 1 * sacc + 16);
+    FloatVector c20 = FloatVector.fromArray(F, acc, ac + 2 * sacc + 0);
+    FloatVector c21 = FloatVector.fromArray(F, acc, ac + 2 * sacc + 16);
+    FloatVector c30 = FloatVector.fromArray(F, acc, ac + 3 * sacc + 0);
+    FloatVector c31 = FloatVector.fromArray(F, acc, ac + 3 * sacc + 16);
+    int a1 = ao + sa, d1 = dOff + sd;
+    for (int b = 0; b < nb; b++) {
+      int ab = ao + b * 64, ab1 = a1 + b * 64;
+      float da0 = ad[dOff + b], da1 = ad[d1 + b];
+      FloatVector x0 = FloatVector.fromArray(F, a, ab), x1 = FloatVector.fromArray(F, a, ab + 16);
+      FloatVector x2 = FloatVector.fromArray(F, a, ab + 32), x3 = FloatVector.fromArray(F, a, ab + 48);
+      FloatVector y0 = FloatVector.fromArray(F, a, ab1), y1 = FloatVector.fromArray(F, a, ab1 + 16);
+      FloatVector y2 = FloatVector.fromArray(F, a, ab1 + 32), y3 = FloatVector.fromArray(F, a, ab1 + 48);
+      int o = so + b * PB;
+      FloatVector w0 = FloatVector.fromArray(F, s, o), w1 = FloatVector.fromArray(F, s, o + 16);
+      FloatVector w2 = FloatVector.fromArray(F, s, o + 32), w3 = FloatVector.fromArray(F, s, o + 48), dw = FloatVector.fromArray(F, s, o + 64);
+      FloatVector u0 = w0.mul(x0);
+      u0 = w1.fma(x1, u0);
+      u0 = w2.fma(x2, u0);
+      u0 = w3.fma(x3, u0);
+      c00 = dw.mul(da0).fma(u0, c00);
+      FloatVector v0 = w0.mul(y0);
+      v0 = w1.fma(y1, v0);
+      v0 = w2.fma(y2, v0);
+      v0 = w3.fma(y3, v0);
+      c01 = dw.mul(da1).fma(v0, c01);
+      o += PAIR;
+      w0 = FloatVector.fromArray(F, s, o);
+      w1 = FloatVector.fromArray(F, s, o + 16);
+      w2 = FloatVector.fromArray(F, s, o + 32);
+      w3 = FloatVector.fromArray(F, s, o + 48);
+      dw = FloatVector.fromArray(F, s, o + 64);
+      FloatVector u1 = w0.mul(x0);
+      u1 = w1.fma(x1, u1);
+      u1 = w2.fma(x2, u1);
+      u1 = w3.fma(x3, u1);
+      c10 = dw.mul(da0).fma(u1, c10);
+      FloatVector v1 = w0.mul(y0);
+      v1 = w1.fma(y1, v1);
+      v1 = w2.fma(y2, v1);
+      v1 = w3.fma(y3, v1);
+      c11 = dw.mul(da1).fma(v1, c11);
+      o += PAIR;
+      w0 = FloatVector.fromArray(F, s, o);
+      w1 = FloatVector.fromArray(F, s, o + 16);
+      w2 = FloatVector.fromArray(F, s, o + 32);
+      w3 = FloatVector.fromArray(F, s, o + 48);
+      dw = FloatVector.fromArray(F, s, o + 64);
+      FloatVector u2 = w0.mul(x0);
+      u2 = w1.fma(x1, u2);
+      u2 = w2.fma(x2, u2);
+      u2 = w3.fma(x3, u2);
+      c20 = dw.mul(da0).fma(u2, c20);
+      FloatVector v2 = w0.mul(y0);
+      v2 = w1.fma(y1, v2);
+      v2 = w2.fma(y2, v2);
+      v2 = w3.fma(y3, v2);
+      c21 = dw.mul(da1).fma(v2, c21);
+      o += PAIR;
+      w0 = FloatVector.fromArray(F, s, o);
+      w1 = FloatVector.fromArray(F, s, o + 16);
+      w2 = FloatVector.fromArray(F, s, o + 32);
+      w3 = FloatVector.fromArray(F, s, o + 48);
+      dw = FloatVector.fromArray(F, s, o + 64);
+      FloatVector u3 = w0.mul(x0);
+      u3 = w1.fma(x1, u3);
+      u3 = w2.fma(x2, u3);
+      u3 = w3.fma(x3, u3);
+      c30 = dw.mul(da0).fma(u3, c30);
+      FloatVector v3 = w0.mul(y0);
+      v3 = w1.fma(y1, v3);
+      v3 = w2.fma(y2, v3);
+      v3 = w3.fma(y3, v3);
+      c31 = dw.mul(da1).fma(v3, c31);
+    }
+    c00.intoArray(acc, ac + 0 * sacc + 0);
+    c01.intoArray(acc, ac + 0 * sacc + 16);
+    c10.intoArray(acc, ac + 1 * sacc + 0);
+    c11.intoArray(acc, ac + 1 * sacc + 16);
+    c20.intoArray(acc, ac + 2 * sacc + 0);
+    c21.intoArray(acc, ac + 2 * sacc + 16);
+    c30.intoArray(acc, ac + 3 * sacc + 0);
+    c31.intoArray(acc, ac + 3 * sacc + 16);
   }
 
   /**
