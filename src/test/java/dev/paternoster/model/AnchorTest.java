@@ -18,9 +18,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>The real model (stories260K, F32) and the F16 model are held to the issue's bars: every top-5
  * log-probability within 1e-3 resp. 0.05. The quantized files hold random weights that amplify any
  * rounding difference (llama.cpp's own Q8_0 and F16 runs of the same weights differ by 0.1): the
- * batch-invariant fast kernels match many steps exactly and stay within a mean of 0.12, and agree
- * on the greedy token wherever llama.cpp's top-2 margin exceeds 0.5. (Bit-exact emulation of
- * llama.cpp's x86 arithmetic, which meets 0.05 on these files too, is not the production path.)
+ * batch-invariant fast kernels match many steps exactly and stay within a mean of 0.12 (0.09 for
+ * Q8_0/Q4_0, whose matmuls now compute llama.cpp's bits), and agree on the greedy token wherever
+ * llama.cpp's top-2 margin exceeds 0.5. (Bit-exact emulation of llama.cpp's whole x86 graph, which
+ * meets 0.05 on these files too, is not yet the production path.)
  */
 class AnchorTest {
 
@@ -29,8 +30,10 @@ class AnchorTest {
         // model, anchors, max |diff|, mean |diff|, margin above which greedy ids must agree
         Arguments.of("models/stories260K/stories260K.gguf", "models/stories260K/stories260K.f32kv.anchors.json", 1e-3, 1e-3, 0.0),
         Arguments.of("models/tiny15m/tiny15m-f16.gguf", "models/tiny15m/tiny15m-f16.anchors.json", 0.05, 0.01, 0.05),
-        Arguments.of("models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json", 0.6, 0.12, 0.5),
-        Arguments.of("models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json", 0.6, 0.12, 0.5),
+        // Q8_0/Q4_0 matmuls are llama.cpp's bit for bit; the rest of the graph (softmax, SwiGLU,
+        // attention) is not yet: max 0.39 / 0.37, mean 0.073 / 0.068 measured
+        Arguments.of("models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json", 0.45, 0.09, 0.5),
+        Arguments.of("models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json", 0.45, 0.09, 0.5),
         Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.f32kv.anchors.json", 0.6, 0.12, 0.5),
         Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.f32kv.anchors.json", 0.6, 0.12, 0.5));
   }
