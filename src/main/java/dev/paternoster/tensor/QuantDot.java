@@ -91,6 +91,8 @@ final class QuantDot implements Parallel.RangeTask {
     final float[] w = new float[8 * PAIR];
     final float[] dw16 = new float[CHUNK * GROUP];
     float[] acc = new float[0];
+    final long[] rows16 = new long[GROUP];
+    final float[] has16 = new float[GROUP];
   }
 
   private Weight w;
@@ -127,6 +129,17 @@ final class QuantDot implements Parallel.RangeTask {
     boolean q8 = w.type() == GGMLType.Q8_0;
     for (int g = g0; g < g1; g++) {
       int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
+      if (repacked && nt == 1) {
+        long[] ro = sc.rows16;
+        float[] has = sc.has16;
+        for (int i = 0; i < 16; i++) {
+          ro[i] = w.rowOffset(Math.min(r0 + i, rows - 1));
+          has[i] = r0 + i < rows ? 1f : 0f;
+        }
+        fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
+        for (int i = 0; i < nr; i++) out[outOff + r0 + i] = acc[i];
+        continue;
+      }
       if (!repacked && nt == 1) {
         // one token: no weight reuse to gain from the scratch, decode straight into registers
         for (int p = 0; 2 * p < nr; p++) {
@@ -281,6 +294,141 @@ final class QuantDot implements Parallel.RangeTask {
       sum = ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0))
           .fma(FloatVector.fromArray(F, a, ab + 48), sum);
       c = FloatVector.broadcast(F, da).blend(db, UPPER).mul(ad[b]).fma(sum, c);
+    }
+    c.intoArray(acc, ac);
+  }
+
+  /**
+   * Repacked order for a single token, 16 rows decoded straight into registers (as {@link #decodeQ4}):
+   * per block the 8 pairs' lane sums go through the same exact tree as {@link #oneChain}, and the
+   * 16 rows' scales are gathered into one vector by the same selections (every lane of a row's
+   * half holds its scale). Rows with {@code has[i] == 0} get scale 0 (their lanes are unused).
+   */
+  private static void fusedChain(MemorySegment data, long[] ro, float[] has, int blocks, float[] a, float[] ad, float[] acc, int ac) {
+    FloatVector c = FloatVector.zero(F);
+    for (int b = 0; b < blocks; b++) {
+      int ab = b * 64;
+      long bo = (long) b * 18;
+      FloatVector x0 = FloatVector.fromArray(F, a, ab);
+      FloatVector x1 = FloatVector.fromArray(F, a, ab + 16);
+      FloatVector x2 = FloatVector.fromArray(F, a, ab + 32);
+      FloatVector x3 = FloatVector.fromArray(F, a, ab + 48);
+      long oa0 = ro[0] + bo, ob0 = ro[1] + bo;
+      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa0 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s0 = ((FloatVector) q0.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s0);
+      s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s0);
+      s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s0);
+      FloatVector d0 = FloatVector.broadcast(F, has[0] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)))
+          .blend(has[1] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0)), UPPER);
+      long oa1 = ro[2] + bo, ob1 = ro[3] + bo;
+      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa1 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s1 = ((FloatVector) q1.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s1);
+      s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s1);
+      s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s1);
+      FloatVector d1 = FloatVector.broadcast(F, has[2] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa1)))
+          .blend(has[3] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob1)), UPPER);
+      long oa2 = ro[4] + bo, ob2 = ro[5] + bo;
+      IntVector q2 = IntVector.fromMemorySegment(I, data, oa2 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa2 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s2 = ((FloatVector) q2.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s2);
+      s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s2);
+      s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s2);
+      FloatVector d2 = FloatVector.broadcast(F, has[4] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa2)))
+          .blend(has[5] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob2)), UPPER);
+      long oa3 = ro[6] + bo, ob3 = ro[7] + bo;
+      IntVector q3 = IntVector.fromMemorySegment(I, data, oa3 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa3 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s3 = ((FloatVector) q3.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s3);
+      s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s3);
+      s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s3);
+      FloatVector d3 = FloatVector.broadcast(F, has[6] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa3)))
+          .blend(has[7] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob3)), UPPER);
+      long oa4 = ro[8] + bo, ob4 = ro[9] + bo;
+      IntVector q4 = IntVector.fromMemorySegment(I, data, oa4 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa4 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s4 = ((FloatVector) q4.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s4);
+      s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s4);
+      s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s4);
+      FloatVector d4 = FloatVector.broadcast(F, has[8] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa4)))
+          .blend(has[9] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob4)), UPPER);
+      long oa5 = ro[10] + bo, ob5 = ro[11] + bo;
+      IntVector q5 = IntVector.fromMemorySegment(I, data, oa5 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa5 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s5 = ((FloatVector) q5.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s5);
+      s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s5);
+      s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s5);
+      FloatVector d5 = FloatVector.broadcast(F, has[10] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa5)))
+          .blend(has[11] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob5)), UPPER);
+      long oa6 = ro[12] + bo, ob6 = ro[13] + bo;
+      IntVector q6 = IntVector.fromMemorySegment(I, data, oa6 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa6 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s6 = ((FloatVector) q6.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s6);
+      s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s6);
+      s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s6);
+      FloatVector d6 = FloatVector.broadcast(F, has[12] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa6)))
+          .blend(has[13] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob6)), UPPER);
+      long oa7 = ro[14] + bo, ob7 = ro[15] + bo;
+      IntVector q7 = IntVector.fromMemorySegment(I, data, oa7 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa7 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 48, LE, LANES_12_15))
+          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
+      FloatVector s7 = ((FloatVector) q7.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
+      s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s7);
+      s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s7);
+      s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s7);
+      FloatVector d7 = FloatVector.broadcast(F, has[14] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa7)))
+          .blend(has[15] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob7)), UPPER);
+      FloatVector v01 = EVEN.selectFrom(s0.reinterpretAsInts(), s1.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s0.reinterpretAsInts(), s1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v23 = EVEN.selectFrom(s2.reinterpretAsInts(), s3.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s2.reinterpretAsInts(), s3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v45 = EVEN.selectFrom(s4.reinterpretAsInts(), s5.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s4.reinterpretAsInts(), s5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v67 = EVEN.selectFrom(s6.reinterpretAsInts(), s7.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(s6.reinterpretAsInts(), s7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v03 = EVEN.selectFrom(v01.reinterpretAsInts(), v23.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(v01.reinterpretAsInts(), v23.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector v47 = EVEN.selectFrom(v45.reinterpretAsInts(), v67.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(v45.reinterpretAsInts(), v67.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector isum = EVEN.selectFrom(v03.reinterpretAsInts(), v47.reinterpretAsInts()).reinterpretAsFloats()
+          .add(ODD.selectFrom(v03.reinterpretAsInts(), v47.reinterpretAsInts()).reinterpretAsFloats());
+      IntVector e01 = EVEN.selectFrom(d0.reinterpretAsInts(), d1.reinterpretAsInts());
+      IntVector e23 = EVEN.selectFrom(d2.reinterpretAsInts(), d3.reinterpretAsInts());
+      IntVector e45 = EVEN.selectFrom(d4.reinterpretAsInts(), d5.reinterpretAsInts());
+      IntVector e67 = EVEN.selectFrom(d6.reinterpretAsInts(), d7.reinterpretAsInts());
+      FloatVector dw = EVEN.selectFrom(EVEN.selectFrom(e01, e23), EVEN.selectFrom(e45, e67)).reinterpretAsFloats();
+      c = isum.fma(dw.mul(ad[b]), c);
     }
     c.intoArray(acc, ac);
   }
