@@ -78,6 +78,29 @@ final class QuantDot implements Parallel.RangeTask {
     return IntVector.fromArray(I, v, 0);
   }
 
+  /**
+   * The vector kernels load a block's quants with masked 64-byte loads whose unused lanes reach up
+   * to 48 bytes before and 64 bytes past the block. The Vector API checks a masked load lane by lane
+   * when its whole span leaves the segment, through code C2 does not compile well (it deoptimized
+   * and ran interpreted vector code). So the vectors only ever read interior rows (1 .. rows-2) of
+   * matrices whose rows span at least 66 bytes, where every span stays inside; the first and last
+   * rows are computed by {@link #scalarRows} (the same arithmetic: exact integer sums, same FMA
+   * order), and tiny matrices entirely so.
+   */
+  static boolean vectorizable(Weight w) {
+    return VECTOR && w.rows() >= 3 && w.rowBytes() >= 66;
+  }
+
+  /** The row the vector kernels read in place of row r (interior rows only; see {@link #vectorizable}). */
+  private static int inner(int r, int rows) {
+    return r <= 0 ? 1 : Math.min(r, rows - 2);
+  }
+
+  /** Whether row r's vector results are used (an interior row of the matrix). */
+  private static boolean interior(int r, int rows) {
+    return r > 0 && r < rows - 1;
+  }
+
   /** Whether llama.cpp repacks this matrix (and so uses the one-chain order). */
   static boolean repacked(Weight w) {
     return w.type() == GGMLType.Q4_0 && w.rows() % 8 == 0 && !w.name().equals("token_embd.weight");
@@ -111,7 +134,7 @@ final class QuantDot implements Parallel.RangeTask {
     task.outStride = outStride;
     task.repacked = repacked(w);
     try {
-      if (VECTOR) pool.forRange((w.rows() + GROUP - 1) / GROUP, task);
+      if (vectorizable(w)) pool.forRange((w.rows() + GROUP - 1) / GROUP, task);
       else pool.forRange(w.rows(), task::scalarRows);
     } finally {
       task.w = null;
@@ -133,8 +156,8 @@ final class QuantDot implements Parallel.RangeTask {
         long[] ro = sc.rows16;
         float[] has = sc.has16;
         for (int i = 0; i < 16; i++) {
-          ro[i] = w.rowOffset(Math.min(r0 + i, rows - 1));
-          has[i] = r0 + i < rows ? 1f : 0f;
+          ro[i] = w.rowOffset(inner(r0 + i, rows));
+          has[i] = interior(r0 + i, rows) ? 1f : 0f;
         }
         fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
         for (int i = 0; i < nr; i++) out[outOff + r0 + i] = acc[i];
@@ -143,7 +166,7 @@ final class QuantDot implements Parallel.RangeTask {
       if (!repacked && nt == 1) {
         // one token: no weight reuse to gain from the scratch, decode straight into registers
         for (int p = 0; 2 * p < nr; p++) {
-          int ra = r0 + 2 * p, rb = Math.min(ra + 1, rows - 1);
+          int ra = inner(r0 + 2 * p, rows), rb = inner(r0 + 2 * p + 1, rows);
           if (q8) fusedQ8(w.data(), w.rowOffset(ra), w.rowOffset(rb), blocks, a, ad, acc, 16 * p);
           else fusedQ4(w.data(), w.rowOffset(ra), w.rowOffset(rb), blocks, a, ad, acc, 16 * p);
         }
@@ -156,8 +179,8 @@ final class QuantDot implements Parallel.RangeTask {
       for (int cb = 0; cb < blocks; cb += CHUNK) {
         int nb = Math.min(CHUNK, blocks - cb);
         for (int p = 0; p < pairs; p++) {
-          int ra = Math.min(r0 + 2 * p, rows - 1), rb = Math.min(r0 + 2 * p + 1, rows - 1);
-          boolean hasA = r0 + 2 * p < rows, hasB = r0 + 2 * p + 1 < rows;
+          int ra = inner(r0 + 2 * p, rows), rb = inner(r0 + 2 * p + 1, rows);
+          boolean hasA = interior(r0 + 2 * p, rows), hasB = interior(r0 + 2 * p + 1, rows);
           if (q8) decodeQ8(w.data(), w.rowOffset(ra), w.rowOffset(rb), hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
           else decodeQ4(w.data(), w.rowOffset(ra), w.rowOffset(rb), hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
         }
@@ -186,6 +209,9 @@ final class QuantDot implements Parallel.RangeTask {
         }
       }
     }
+    // the first and last rows, which the vectors did not read (see vectorizable)
+    if (g0 == 0) scalarRows(0, 1);
+    if (g1 * GROUP >= rows) scalarRows(rows - 1, rows);
   }
 
   /** llama.cpp's {@code hsum_float_8}. */
