@@ -36,6 +36,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * quantized into off-heap memory as a mapped GGUF file would be, and run on
  * {@link Parallel#shared()}.
  *
+ * <p>For Q8_0 and Q4_0 a call includes quantizing the activations to Q8_0 ({@code Q8Activations}):
+ * those matmuls compute llama.cpp's exact arithmetic ({@code QuantDot}). docs/PERFORMANCE.md has
+ * the numbers of the float path they replaced.
+ *
  * <p>Sample mode: every call is timed, so the table can show the median and the fastest call
  * besides the mean. On a shared machine the mean mostly measures the neighbours; the minimum is
  * what the kernel does when it gets its cores.
