@@ -216,7 +216,7 @@ public final class LlamaModel implements Model {
       for (int t = 0; t < n; t++) Ops.rmsnorm(xb, t * dim, x, t * dim, w.ffnNorm(), dim, c.normEps());
       backend.matmul(w.gate(), xb, n, ffA);
       backend.matmul(w.up(), xb, n, ffB);
-      Ops.swiglu(ffA, ffB, 0, n * ffn);
+      Ops.swiglu(ffA, ffB, n, ffn);
       backend.matmul(w.down(), ffA, n, xb);
       Ops.add(x, xb, 0, n * dim);
     }
