@@ -152,13 +152,13 @@ public final class LlamaModel implements Model {
   }
 
   @Override
-  public long kvBytesPerPage(int pageSize) {
-    return PagedKvCache.bytesPerPage(c.layers(), c.kvDim(), pageSize);
+  public long kvBytesPerPage(int pageSize, KvCacheDtype dtype) {
+    return PagedKvCache.bytesPerPage(c.layers(), c.kvDim(), pageSize, dtype);
   }
 
   @Override
-  public KvCache newKvCache(int numPages, int pageSize) {
-    return new PagedKvCache(c.layers(), c.kvDim(), numPages, pageSize);
+  public KvCache newKvCache(int numPages, int pageSize, KvCacheDtype dtype) {
+    return new PagedKvCache(c.layers(), c.kvDim(), numPages, pageSize, dtype);
   }
 
   @Override
