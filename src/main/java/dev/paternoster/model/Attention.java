@@ -44,18 +44,29 @@ final class Attention {
 
   /** Per-thread scratch, sized once for a head dimension and a context length. */
   static final class Scratch {
-    final float[] q, k, v, acc, lanes = new float[16], scores;
+    final int heads, headDim;
+    final float[] q, k, v, acc, lanes = new float[16], scores, max, sum, ms, vs;
 
-    Scratch(int headDim, int maxContext) {
-      q = new float[headDim];
+    /**
+     * For up to {@code heads} query heads of {@code headDim} at a time over {@code maxContext}
+     * positions; the score rows only the F32 path needs are allocated for {@code f32}.
+     */
+    Scratch(int heads, int headDim, int maxContext, boolean f32) {
+      this.heads = heads;
+      this.headDim = headDim;
+      q = new float[heads * headDim];
       k = new float[headDim];
       v = new float[headDim];
-      acc = new float[headDim];
-      scores = new float[maxContext + 16];
+      acc = new float[heads * headDim];
+      scores = new float[f32 ? heads * (maxContext + 16) : 0];
+      max = new float[heads];
+      sum = new float[heads];
+      ms = new float[heads];
+      vs = new float[heads];
     }
 
-    boolean fits(int headDim, int positions) {
-      return q.length >= headDim && scores.length >= positions + 16;
+    boolean fits(int heads, int headDim, int positions, boolean f32) {
+      return this.heads >= heads && this.headDim >= headDim && (!f32 || scores.length >= this.heads * (positions + 16));
     }
   }
 
@@ -65,10 +76,14 @@ final class Attention {
 
   // ---------------------------------------------------------------- F16 cache: flash attention
 
+  /**
+   * Heads {@code h0..h1-1} of token t, all reading KV head g: each K and V row is widened once for
+   * all of them, and each head's arithmetic is exactly the single-head kernel's.
+   */
   static void flashF16(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out,
-      int t, int h, Scratch sc) {
+      int t, int g, int h0, int h1, Scratch sc) {
     int hd = c.headDim();
-    int g = h / (c.heads() / c.kvHeads());
+    int nh = h1 - h0;
     int pos = batch.positions()[t];
     int[] table = batch.blockTables()[batch.seq()[t]];
     int ps = kv.pageSize();
@@ -76,33 +91,43 @@ final class Attention {
     MemorySegment values = kv.values[layer];
     long headByte = (long) g * hd * 2;
     float scale = scale(hd);
-    int qOff = t * c.qDim() + h * hd;
-    float[] qh = sc.q, kr = sc.k, vr = sc.v, acc = sc.acc;
-    for (int i = 0; i < hd; i++) {
+    int qOff = t * c.qDim() + h0 * hd;
+    float[] qh = sc.q, kr = sc.k, vr = sc.v, acc = sc.acc, m = sc.max, sum = sc.sum, ms = sc.ms, vs = sc.vs;
+    for (int i = 0; i < nh * hd; i++) {
       qh[i] = Float.float16ToFloat(Float.floatToFloat16(q[qOff + i]));
       acc[i] = 0f;
     }
-    float m = Float.NEGATIVE_INFINITY, sum = 0f;
+    for (int j = 0; j < nh; j++) {
+      m[j] = Float.NEGATIVE_INFINITY;
+      sum[j] = 0f;
+    }
     for (int p = 0; p <= pos; p++) {
       long at = kv.offset(table[p / ps], p % ps) + headByte;
       decodeF16(keys, at, kr, hd);
-      float s = dotF16(kr, qh, hd, sc.lanes) * scale;
-      float ms = 1f, vs = 1f;
-      if (s > m) {
-        float mold = m;
-        m = s;
-        ms = LibM.expf(mold - m);
-        if (p > 0) scaleHalf(acc, ms, hd); // at p == 0 the accumulator is all +0 and stays so
-      } else {
-        vs = LibM.expf(s - m);
+      for (int j = 0; j < nh; j++) {
+        float s = dotF16(kr, 0, qh, j * hd, hd, sc.lanes) * scale;
+        if (s > m[j]) {
+          float mold = m[j];
+          m[j] = s;
+          ms[j] = LibM.expf(mold - s);
+          vs[j] = 1f;
+          if (p > 0) scaleHalf(acc, j * hd, ms[j], hd); // at p == 0 the accumulator is all +0 and stays so
+        } else {
+          ms[j] = 1f;
+          vs[j] = LibM.expf(s - m[j]);
+        }
       }
       decodeF16(values, at, vr, hd);
-      madHalf(acc, vr, vs, hd);
-      sum = Math.fma(sum, ms, vs);
+      for (int j = 0; j < nh; j++) {
+        madHalf(acc, j * hd, vr, vs[j], hd);
+        sum[j] = Math.fma(sum[j], ms[j], vs[j]);
+      }
     }
-    float inv = sum == 0f ? 0f : 1f / sum;
-    int oOff = t * c.qDim() + h * hd;
-    for (int i = 0; i < hd; i++) out[oOff + i] = acc[i] * inv;
+    for (int j = 0; j < nh; j++) {
+      float inv = sum[j] == 0f ? 0f : 1f / sum[j];
+      int o = qOff + j * hd;
+      for (int i = 0; i < hd; i++) out[o + i] = acc[j * hd + i] * inv;
+    }
   }
 
   /** F16 elements at byte {@code at} widened to floats (exact). */
@@ -113,10 +138,11 @@ final class Attention {
       IntVector mag = hv.and(0x7FFF);
       // exponent and mantissa shifted into place: a float 2^-112 times the value (subnormal halves
       // become float subnormals), so one exact multiply by 2^112 re-biases every finite value
-      FloatVector f = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-      IntVector special = mag.lanewise(VectorOperators.LSHL, 13).add(224 << 23); // inf and NaN: exponent 31 -> 255
+      IntVector shifted = mag.mul(1 << 13);
+      FloatVector f = shifted.reinterpretAsFloats().mul(0x1p112f);
+      IntVector special = shifted.add(224 << 23); // inf and NaN: exponent 31 -> 255
       f = f.blend(special.reinterpretAsFloats(), mag.compare(VectorOperators.GE, 0x7C00).cast(F));
-      f.reinterpretAsInts().or(hv.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, i);
+      f.reinterpretAsInts().or(hv.and(0x8000).mul(1 << 16)).reinterpretAsFloats().intoArray(dst, i);
     }
     for (; i < n; i++) dst[i] = Float.float16ToFloat(s.get(PagedKvCache.HALF, at + 2L * i));
   }
@@ -126,10 +152,10 @@ final class Attention {
    * 16-lane FMA accumulators, added pairwise and reduced as GCC's {@code _mm512_reduce_add_ps}; the
    * rest as F32 products summed in double; rounded to float.
    */
-  static float dotF16(float[] x, float[] y, int n, float[] lanes) {
+  static float dotF16(float[] x, int xOff, float[] y, int yOff, int n, float[] lanes) {
     int np = n & ~(STEP - 1);
-    double sum = np > 0 ? dotF32Simd(x, 0, y, 0, np, lanes) : 0;
-    for (int i = np; i < n; i++) sum += (double) (x[i] * y[i]);
+    double sum = np > 0 ? dotF32Simd(x, xOff, y, yOff, np, lanes) : 0;
+    for (int i = np; i < n; i++) sum += (double) (x[xOff + i] * y[yOff + i]);
     return (float) sum;
   }
 
@@ -163,20 +189,33 @@ final class Attention {
   }
 
   /** {@code ggml_vec_scale_f16}: {@code acc = fp16(acc * v)}. */
-  static void scaleHalf(float[] acc, float v, int n) {
+  static void scaleHalf(float[] acc, int off, float v, int n) {
     int i = 0;
-    for (; i <= n - L; i += L) roundHalf(FloatVector.fromArray(F, acc, i).mul(v)).intoArray(acc, i);
-    for (; i < n; i++) acc[i] = half(acc[i] * v);
+    for (; i <= n - L; i += L) {
+      // roundHalf, written out: a vector returned from a call C2 declines to inline gets boxed
+      FloatVector y = FloatVector.fromArray(F, acc, off + i).mul(v);
+      FloatVector ax = y.abs();
+      FloatVector sh = ax.reinterpretAsInts().and(0x7F80_0000).max(113 << 23).min(143 << 23).add(13 << 23).reinterpretAsFloats();
+      FloatVector r = ax.add(sh).sub(sh);
+      r = r.blend(Float.POSITIVE_INFINITY, r.compare(VectorOperators.GT, 65504f));
+      r.reinterpretAsInts().or(y.reinterpretAsInts().and(0x8000_0000)).reinterpretAsFloats().intoArray(acc, off + i);
+    }
+    for (; i < n; i++) acc[off + i] = half(acc[off + i] * v);
   }
 
   /** {@code ggml_vec_mad_f16}: {@code acc = fp16(fma(x, v, acc))}. */
-  static void madHalf(float[] acc, float[] x, float v, int n) {
+  static void madHalf(float[] acc, int off, float[] x, float v, int n) {
     int i = 0;
     FloatVector vv = FloatVector.broadcast(F, v);
     for (; i <= n - L; i += L) {
-      roundHalf(FloatVector.fromArray(F, x, i).fma(vv, FloatVector.fromArray(F, acc, i))).intoArray(acc, i);
+      FloatVector y = FloatVector.fromArray(F, x, i).fma(vv, FloatVector.fromArray(F, acc, off + i));
+      FloatVector ax = y.abs();
+      FloatVector sh = ax.reinterpretAsInts().and(0x7F80_0000).max(113 << 23).min(143 << 23).add(13 << 23).reinterpretAsFloats();
+      FloatVector r = ax.add(sh).sub(sh);
+      r = r.blend(Float.POSITIVE_INFINITY, r.compare(VectorOperators.GT, 65504f));
+      r.reinterpretAsInts().or(y.reinterpretAsInts().and(0x8000_0000)).reinterpretAsFloats().intoArray(acc, off + i);
     }
-    for (; i < n; i++) acc[i] = half(Math.fma(x[i], v, acc[i]));
+    for (; i < n; i++) acc[off + i] = half(Math.fma(x[i], v, acc[off + i]));
   }
 
   static float half(float x) {
@@ -184,7 +223,10 @@ final class Attention {
   }
 
   /**
-   * Rounds every lane to the nearest F16 value (ties to even; beyond 65504 to infinity) and keeps
+   * (The same rounding is written out in {@link #scaleHalf} and {@link #madHalf}; this copy is what
+   * the tests check against {@code Float.floatToFloat16}, and they check those two through it.)
+   *
+   * <p>Rounds every lane to the nearest F16 value (ties to even; beyond 65504 to infinity) and keeps
    * it as a float: adding and subtracting {@code 2^(e+13)} (e = the lane's exponent, at least -14)
    * leaves exactly 11 significant bits, or the F16 subnormal quantum 2^-24.
    */
@@ -199,10 +241,11 @@ final class Attention {
 
   // ---------------------------------------------------------------- F32 cache
 
+  /** Heads {@code h0..h1-1} of token t, all reading KV head g (each K and V row is read once for all). */
   static void f32(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out,
-      int t, int h, Scratch sc) {
+      int t, int g, int h0, int h1, Scratch sc) {
     int hd = c.headDim();
-    int g = h / (c.heads() / c.kvHeads());
+    int nh = h1 - h0;
     int pos = batch.positions()[t];
     int[] table = batch.blockTables()[batch.seq()[t]];
     int ps = kv.pageSize();
@@ -210,40 +253,51 @@ final class Attention {
     MemorySegment values = kv.values[layer];
     long headByte = (long) g * hd * 4;
     float scale = scale(hd);
-    int qOff = t * c.qDim() + h * hd;
-    float[] scores = sc.scores, kr = sc.k;
+    int qOff = t * c.qDim() + h0 * hd;
+    float[] scores = sc.scores, kr = sc.k, vr = sc.v, max = sc.max, w = sc.ms;
+    int stride = scores.length / sc.heads;
 
-    float max = Float.NEGATIVE_INFINITY;
+    for (int j = 0; j < nh; j++) max[j] = Float.NEGATIVE_INFINITY;
     for (int p = 0; p <= pos; p++) {
       long at = kv.offset(table[p / ps], p % ps) + headByte;
       MemorySegment.copy(keys, PagedKvCache.FLOAT, at, kr, 0, hd);
-      float s = dotF32(kr, q, qOff, hd, sc.lanes) * scale;
-      scores[p] = s;
-      if (s > max) max = s;
+      for (int j = 0; j < nh; j++) {
+        float s = dotF32(kr, q, qOff + j * hd, hd, sc.lanes) * scale;
+        scores[j * stride + p] = s;
+        if (s > max[j]) max[j] = s;
+      }
     }
-    // ggml_vec_soft_max_f32: v_expf over groups of 16 (the masked rest of the last group gives 0),
-    // each group's sum added in double
     int end = (pos + 16) / 16 * 16;
-    for (int p = pos + 1; p < end; p++) scores[p] = Float.NEGATIVE_INFINITY;
+    for (int j = 0; j < nh; j++) {
+      for (int p = pos + 1; p < end; p++) scores[j * stride + p] = Float.NEGATIVE_INFINITY;
+      double sum = softmaxExp(scores, j * stride, end, max[j], sc.lanes);
+      w[j] = (float) (1.0 / sum);
+    }
+    java.util.Arrays.fill(out, qOff, qOff + nh * hd, 0f);
+    for (int p = 0; p <= pos; p++) {
+      long at = kv.offset(table[p / ps], p % ps) + headByte;
+      MemorySegment.copy(values, PagedKvCache.FLOAT, at, vr, 0, hd);
+      for (int j = 0; j < nh; j++) axpy(out, qOff + j * hd, scores[j * stride + p] * w[j], vr, hd);
+    }
+  }
+
+  /**
+   * The exponentials of {@code ggml_vec_soft_max_f32}: {@code v_expf(x - max)} over groups of 16
+   * (the masked rest of the last group holds -inf and gives 0), each group's sum added in double.
+   */
+  private static double softmaxExp(float[] x, int off, int end, float max, float[] lanes) {
     double sum = 0;
-    float[] lanes = sc.lanes;
     for (int p = 0; p < end; p += 16) {
       if (WIDE) {
-        FloatVector e = GgmlVec.vexpf(FloatVector.fromArray(F, scores, p).sub(max));
-        e.intoArray(scores, p);
+        FloatVector e = GgmlVec.vexpf(FloatVector.fromArray(F, x, off + p).sub(max));
+        e.intoArray(x, off + p);
         e.intoArray(lanes, 0);
       } else {
-        for (int l = 0; l < 16; l++) lanes[l] = scores[p + l] = GgmlVec.vexpfScalar(scores[p + l] - max);
+        for (int l = 0; l < 16; l++) lanes[l] = x[off + p + l] = GgmlVec.vexpfScalar(x[off + p + l] - max);
       }
       sum += reduce16(lanes);
     }
-    float inv = (float) (1.0 / sum);
-    int oOff = t * c.qDim() + h * hd;
-    java.util.Arrays.fill(out, oOff, oOff + hd, 0f);
-    for (int p = 0; p <= pos; p++) {
-      long at = kv.offset(table[p / ps], p % ps) + headByte;
-      axpy(out, oOff, scores[p] * inv, values, at, hd);
-    }
+    return sum;
   }
 
   /** {@code ggml_vec_dot_f32}: SIMD part over {@code n & ~63}, then an FMA per remaining value. */
@@ -255,13 +309,13 @@ final class Attention {
   }
 
   /** {@code y[yOff..] += alpha * x[..]} over n floats, one FMA per element. */
-  private static void axpy(float[] y, int yOff, float alpha, MemorySegment x, long xOff, int n) {
+  private static void axpy(float[] y, int yOff, float alpha, float[] x, int n) {
     int i = 0;
     FloatVector va = FloatVector.broadcast(F, alpha);
     for (; i <= n - L; i += L) {
-      FloatVector vx = FloatVector.fromMemorySegment(F, x, xOff + 4L * i, ORDER);
-      vx.fma(va, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+      FloatVector.fromArray(F, x, i).fma(va, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
     }
-    for (; i < n; i++) y[yOff + i] = Math.fma(x.get(PagedKvCache.FLOAT, xOff + 4L * i), alpha, y[yOff + i]);
+    for (; i < n; i++) y[yOff + i] = Math.fma(x[i], alpha, y[yOff + i]);
   }
+
 }

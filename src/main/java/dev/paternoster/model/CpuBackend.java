@@ -47,26 +47,39 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void attention(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out) {
-    int heads = c.heads();
     int n = batch.size();
+    int kvHeads = c.kvHeads();
+    int group = c.heads() / kvHeads;
+    // Work item: (token, KV head, slice of that head's query heads). The query heads sharing a KV
+    // head read each K/V row once; slices keep threads busy when tokens x KV heads are few. Every
+    // head's arithmetic is the same whatever the slicing, so results do not depend on it.
+    int slices = Math.min(group, Math.max(1, (2 * pool.threads() + n * kvHeads - 1) / (n * kvHeads)));
+    int per = (group + slices - 1) / slices;
+    slices = (group + per - 1) / per;
+    int units = slices;
     boolean f16 = kv.dtype() == KvCacheDtype.F16;
-    pool.forRange(n * heads, (start, end) -> {
-      Attention.Scratch sc = scratch(c.headDim());
+    pool.forRange(n * kvHeads * units, (start, end) -> {
+      Attention.Scratch sc = scratch(per, c.headDim(), !f16);
       for (int i = start; i < end; i++) {
+        int slice = i % units;
+        int g = (i / units) % kvHeads;
+        int t = i / (units * kvHeads);
+        int h0 = g * group + slice * per;
+        int h1 = Math.min(h0 + per, (g + 1) * group);
         if (f16) {
-          Attention.flashF16(kv, layer, q, batch, c, out, i / heads, i % heads, sc);
+          Attention.flashF16(kv, layer, q, batch, c, out, t, g, h0, h1, sc);
         } else {
-          Attention.f32(kv, layer, q, batch, c, out, i / heads, i % heads, sc);
+          Attention.f32(kv, layer, q, batch, c, out, t, g, h0, h1, sc);
         }
       }
     });
   }
 
-  /** This thread's attention scratch (allocated on a thread's first attention call). */
-  private Attention.Scratch scratch(int headDim) {
+  /** This thread's attention scratch (allocated on first use, or when a larger one is needed). */
+  private Attention.Scratch scratch(int heads, int headDim, boolean f32) {
     Attention.Scratch sc = scratch.get();
-    if (sc == null || !sc.fits(headDim, maxContext)) {
-      sc = new Attention.Scratch(headDim, maxContext);
+    if (sc == null || !sc.fits(heads, headDim, maxContext, f32)) {
+      sc = new Attention.Scratch(heads, headDim, maxContext, f32);
       scratch.set(sc);
     }
     return sc;
