@@ -206,6 +206,27 @@ class AttentionTest {
     s.kv().close();
   }
 
+  @ParameterizedTest(name = "{0} KV")
+  @CsvSource({"F16", "F32"})
+  void eachTokenAloneGivesTheBitsItGetsInABatch(KvCacheDtype dtype) {
+    // one token per call: the work is split into slices of query heads (7 heads per KV head here)
+    ModelConfig c = config(14, 2, 64);
+    Setup s = setup(c, dtype, 16, new int[] {3, 40, 77}, 5);
+    int n = s.batch().size();
+    float[] batched = new float[n * c.qDim()];
+    try (Parallel pool = new Parallel(3); CpuBackend b = new CpuBackend(pool, 200)) {
+      b.attention(s.kv(), 0, s.q(), s.batch(), c, batched);
+      for (int t = 0; t < n; t++) {
+        Batch one = new Batch(new int[1], new int[] {s.batch().positions()[t]}, new int[] {s.batch().seq()[t]},
+            s.batch().blockTables(), new int[0]);
+        float[] alone = new float[c.qDim()];
+        b.attention(s.kv(), 0, row(s.q(), t * c.qDim(), c.qDim()), one, c, alone);
+        assertThat(alone).as("token %d alone", t).containsExactly(row(batched, t * c.qDim(), c.qDim()));
+      }
+    }
+    s.kv().close();
+  }
+
   @Test
   void f16CacheTakesHalfTheBytesOfF32() {
     assertThat(PagedKvCache.bytesPerPage(3, 64, 16, KvCacheDtype.F16) * 2)
