@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * its {@code KQV} product changes order with the batch shape, so here V is accumulated in position
  * order instead (batch invariant, not llama.cpp's bits).
  *
- * <p>The vector paths assume 16-float vectors (AVX-512, ggml's lane count); with other widths the
- * same arithmetic runs element by element.
+ * <p>The dot products keep ggml's 16-lane accumulators: one vector each with AVX-512, two halves
+ * with 8-float vectors (AVX2), element by element with other widths; the results are the same.
  */
 final class Attention {
   private Attention() {}
@@ -45,7 +45,7 @@ final class Attention {
   /** Per-thread scratch, sized once for a head dimension and a context length. */
   static final class Scratch {
     final int heads, headDim;
-    final float[] q, k, v, acc, lanes = new float[16], scores, max, sum, ms, vs;
+    final float[] q, k, v, acc, lanes = new float[16 + STEP], scores, max, sum, ms, vs;
 
     /**
      * For up to {@code heads} query heads of {@code headDim} at a time over {@code maxContext}
@@ -172,11 +172,29 @@ final class Attention {
       a0.add(a2).add(a1.add(a3)).intoArray(lanes, 0);
       return reduce16(lanes);
     }
-    float[] acc = new float[STEP]; // not on production machines (16-lane vectors there)
-    for (int i = 0; i < np; i += STEP) {
-      for (int j = 0; j < STEP; j++) acc[j] = Math.fma(x[xOff + i + j], y[yOff + i + j], acc[j]);
+    if (L == 8) {
+      // each 16-lane accumulator of ggml as two 8-lane halves
+      FloatVector a0 = FloatVector.zero(F), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+      for (int i = 0; i < np; i += STEP) {
+        a0 = FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.fromArray(F, y, yOff + i), a0);
+        b0 = FloatVector.fromArray(F, x, xOff + i + 8).fma(FloatVector.fromArray(F, y, yOff + i + 8), b0);
+        a1 = FloatVector.fromArray(F, x, xOff + i + 16).fma(FloatVector.fromArray(F, y, yOff + i + 16), a1);
+        b1 = FloatVector.fromArray(F, x, xOff + i + 24).fma(FloatVector.fromArray(F, y, yOff + i + 24), b1);
+        a2 = FloatVector.fromArray(F, x, xOff + i + 32).fma(FloatVector.fromArray(F, y, yOff + i + 32), a2);
+        b2 = FloatVector.fromArray(F, x, xOff + i + 40).fma(FloatVector.fromArray(F, y, yOff + i + 40), b2);
+        a3 = FloatVector.fromArray(F, x, xOff + i + 48).fma(FloatVector.fromArray(F, y, yOff + i + 48), a3);
+        b3 = FloatVector.fromArray(F, x, xOff + i + 56).fma(FloatVector.fromArray(F, y, yOff + i + 56), b3);
+      }
+      a0.add(a2).add(a1.add(a3)).intoArray(lanes, 0);
+      b0.add(b2).add(b1.add(b3)).intoArray(lanes, 8);
+      return reduce16(lanes);
     }
-    for (int l = 0; l < 16; l++) lanes[l] = (acc[l] + acc[l + 32]) + (acc[l + 16] + acc[l + 48]);
+    // other vector widths: element by element, lanes[16..80) as the accumulators
+    java.util.Arrays.fill(lanes, 16, 16 + STEP, 0f);
+    for (int i = 0; i < np; i += STEP) {
+      for (int j = 0; j < STEP; j++) lanes[16 + j] = Math.fma(x[xOff + i + j], y[yOff + i + j], lanes[16 + j]);
+    }
+    for (int l = 0; l < 16; l++) lanes[l] = (lanes[16 + l] + lanes[16 + l + 32]) + (lanes[16 + l + 16] + lanes[16 + l + 48]);
     return reduce16(lanes);
   }
 
@@ -288,10 +306,12 @@ final class Attention {
   private static double softmaxExp(float[] x, int off, int end, float max, float[] lanes) {
     double sum = 0;
     for (int p = 0; p < end; p += 16) {
-      if (WIDE) {
-        FloatVector e = GgmlVec.vexpf(FloatVector.fromArray(F, x, off + p).sub(max));
-        e.intoArray(x, off + p);
-        e.intoArray(lanes, 0);
+      if (16 % L == 0) {
+        for (int k = 0; k < 16; k += L) {
+          FloatVector e = GgmlVec.vexpf(FloatVector.fromArray(F, x, off + p + k).sub(max));
+          e.intoArray(x, off + p + k);
+          e.intoArray(lanes, k);
+        }
       } else {
         for (int l = 0; l < 16; l++) lanes[l] = x[off + p + l] = GgmlVec.vexpfScalar(x[off + p + l] - max);
       }
