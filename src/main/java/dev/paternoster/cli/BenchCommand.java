@@ -19,6 +19,7 @@ import dev.paternoster.bench.Target;
 import dev.paternoster.bench.TokenPool;
 import dev.paternoster.bench.Workload;
 import dev.paternoster.engine.EngineConfig;
+import dev.paternoster.model.KvCacheDtype;
 import dev.paternoster.gguf.GGUFFile;
 import dev.paternoster.model.LlamaModel;
 import dev.paternoster.tensor.Parallel;
@@ -141,6 +142,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--kv-cache-memory", description = "KV cache size, e.g. 256MiB or 2G (default: the engine's, sized for --max-num-seqs full requests).")
   String kvCacheMemory;
+
+  @Option(names = "--kv-cache-dtype", defaultValue = "f16", paramLabel = "TYPE",
+      description = "KV cache element type: f16 (default: llama.cpp's default KV cache, its flash-attention arithmetic bit for bit, half the memory of f32) or f32.")
+  String kvCacheDtype;
 
   @Option(names = "--max-batch-size", defaultValue = "8", description = "static batching: requests per batch (default: ${DEFAULT-VALUE}).")
   int maxBatchSize;
@@ -278,7 +283,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private Integer batched(LlamaModel model, TokenPool tokens, Map<Integer, Float> bias) throws Exception {
-    BatchedBench bench = new BatchedBench(model, tokens, bias, pageSize);
+    BatchedBench bench = new BatchedBench(model, tokens, bias, pageSize, KvCacheDtype.parse(kvCacheDtype));
     if (!noWarmup) bench.run(Math.min(2, parallel.getFirst()), Math.min(inputLen, 32), Math.min(outputLen, 8), seed + 1);
     List<BatchedBench.Result> results = new ArrayList<>();
     for (int n : parallel) {
@@ -361,6 +366,7 @@ public final class BenchCommand implements Callable<Integer> {
   EngineConfig engineConfig(Workload workload) {
     EngineConfig.Builder b = EngineConfig.builder()
         .pageSize(pageSize).maxNumSeqs(maxNumSeqs).maxNumBatchedTokens(maxNumBatchedTokens)
+        .kvCacheDtype(KvCacheDtype.parse(kvCacheDtype))
         .maxBatchSize(maxBatchSize).maxWait(parseDuration(maxWait)).enablePrefixCaching(!noPrefixCaching)
         // The longest request of this workload, so the default KV size fits max-num-seqs of them
         // rather than max-num-seqs full model contexts.

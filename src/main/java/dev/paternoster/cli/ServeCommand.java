@@ -2,6 +2,7 @@ package dev.paternoster.cli;
 
 import dev.paternoster.engine.Engine;
 import dev.paternoster.engine.EngineConfig;
+import dev.paternoster.model.KvCacheDtype;
 import dev.paternoster.model.LlamaModel;
 import dev.paternoster.server.ChatTemplate;
 import dev.paternoster.server.ModelLocator;
@@ -51,6 +52,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--kv-cache-memory", converter = ByteSize.class, paramLabel = "SIZE",
       description = "Memory for the KV cache, e.g. 512m, 2g (default: enough for max-num-seqs full contexts, at most half the free memory).")
   Long kvCacheMemory;
+
+  @Option(names = "--kv-cache-dtype", defaultValue = "f16", paramLabel = "TYPE",
+      description = "KV cache element type: f16 (default: llama.cpp's default KV cache, its flash-attention arithmetic bit for bit, half the memory of f32) or f32.")
+  String kvCacheDtype;
 
   @Option(names = "--page-size", defaultValue = "16", description = "Token positions per KV page (default: ${DEFAULT-VALUE}).")
   int pageSize;
@@ -146,6 +151,7 @@ public final class ServeCommand implements Callable<Integer> {
   EngineConfig engineConfig() {
     EngineConfig.Builder b = EngineConfig.builder()
         .pageSize(pageSize)
+        .kvCacheDtype(KvCacheDtype.parse(kvCacheDtype))
         .maxNumSeqs(maxNumSeqs)
         .maxNumBatchedTokens(maxNumBatchedTokens)
         .maxQueuedRequests(maxQueuedRequests)
