@@ -2,6 +2,7 @@ package dev.paternoster.bench;
 
 import dev.paternoster.engine.Engine;
 import dev.paternoster.engine.EngineConfig;
+import dev.paternoster.model.KvCacheDtype;
 import dev.paternoster.engine.EngineObserver;
 import dev.paternoster.engine.GenerationRequest;
 import dev.paternoster.engine.RequestHandle;
@@ -58,12 +59,18 @@ public final class BatchedBench {
   private final TokenPool tokens;
   private final Map<Integer, Float> logitBias;
   private final int pageSize;
+  private final KvCacheDtype kvCacheDtype;
 
   public BatchedBench(Model model, TokenPool tokens, Map<Integer, Float> logitBias, int pageSize) {
+    this(model, tokens, logitBias, pageSize, KvCacheDtype.DEFAULT);
+  }
+
+  public BatchedBench(Model model, TokenPool tokens, Map<Integer, Float> logitBias, int pageSize, KvCacheDtype kvCacheDtype) {
     this.model = model;
     this.tokens = tokens;
     this.logitBias = Map.copyOf(logitBias);
     this.pageSize = pageSize;
+    this.kvCacheDtype = kvCacheDtype;
   }
 
   /** Runs N sequences of P prompt tokens generating G tokens each, in one engine sized for exactly that. */
@@ -76,7 +83,7 @@ public final class BatchedBench {
     // Exactly enough KV pages (plus one spare per sequence): no preemption can blur the timing.
     int pages = sequences * ((perSequence + pageSize - 1) / pageSize + 1);
     EngineConfig config = EngineConfig.builder()
-        .pageSize(pageSize).numPages(pages).maxNumSeqs(sequences)
+        .pageSize(pageSize).numPages(pages).maxNumSeqs(sequences).kvCacheDtype(kvCacheDtype)
         .maxNumBatchedTokens(model.maxBatchTokens()).enablePrefixCaching(false)
         .maxModelLen(perSequence).maxQueuedRequests(Math.max(1, sequences)).build();
     Workload prompts = new Workload(null, 1, sequences, Double.POSITIVE_INFINITY,

@@ -35,10 +35,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -130,32 +129,16 @@ public final class BenchCommand implements Callable<Integer> {
   List<Integer> parallel;
 
   // ---- engine (in-process) ----
-  @Option(names = "--batching", defaultValue = "continuous", description = "continuous or static (default: ${DEFAULT-VALUE}).")
-  String batching;
+  @Mixin EngineOptions engine = new EngineOptions();
 
-  @Option(names = "--max-num-seqs", defaultValue = "64", description = "Most sequences per step (default: ${DEFAULT-VALUE}).")
-  int maxNumSeqs;
 
-  @Option(names = "--max-num-batched-tokens", defaultValue = "512", description = "Token budget of one step (default: ${DEFAULT-VALUE}).")
-  int maxNumBatchedTokens;
 
-  @Option(names = "--kv-cache-memory", description = "KV cache size, e.g. 256MiB or 2G (default: the engine's, sized for --max-num-seqs full requests).")
-  String kvCacheMemory;
 
-  @Option(names = "--max-batch-size", defaultValue = "8", description = "static batching: requests per batch (default: ${DEFAULT-VALUE}).")
-  int maxBatchSize;
 
-  @Option(names = "--max-wait", defaultValue = "0ms", description = "How long to hold a first arrival to fill a batch, e.g. 10ms (default: ${DEFAULT-VALUE}).")
-  String maxWait;
 
-  @Option(names = "--page-size", defaultValue = "16", description = "KV page size in tokens (default: ${DEFAULT-VALUE}).")
-  int pageSize;
 
-  @Option(names = "--no-prefix-caching", negatable = false, description = "Disable prefix caching.")
-  boolean noPrefixCaching;
 
-  @Option(names = "--threads", description = "Compute threads (default: all cores).")
-  Integer threads;
+
 
   // ---- HTTP ----
   @Option(names = "--tokenizer", description = "--url: GGUF file whose vocabulary the prompts are drawn from (special and byte tokens avoided).")
@@ -195,8 +178,8 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private Integer inProcess() throws Exception {
-    Parallel pool = threads != null ? new Parallel(threads) : Parallel.shared();
-    int batchTokens = Math.max(maxNumBatchedTokens, batchedBench ? 512 : 1);
+    Parallel pool = engine.pool();
+    int batchTokens = Math.max(engine.maxNumBatchedTokens, batchedBench ? 512 : 1);
     long t0 = System.nanoTime();
     try (LlamaModel model = LlamaModel.load(target.model, batchTokens, pool)) {
       System.err.printf("bench: loaded %s (%s, %d layers, dim %d, vocab %d, context %d) in %d ms, %d threads%n",
@@ -209,11 +192,11 @@ public final class BenchCommand implements Callable<Integer> {
       Workload workload = workload(tokens, model.config().contextLength());
       EngineConfig base = engineConfig(workload);
       if (sweepRates != null) {
-        try (EngineTarget t = new EngineTarget(model, base.toBuilder().mode(mode(batching)).build(), bias)) {
+        try (EngineTarget t = new EngineTarget(model, base.toBuilder().mode(mode(engine.batching)).build(), bias)) {
           return sweep(t, workload, new Report("sweep", workload));
         }
       }
-      List<EngineConfig.Mode> modes = compare != null ? modes(compare) : List.of(mode(batching));
+      List<EngineConfig.Mode> modes = compare != null ? modes(compare) : List.of(mode(engine.batching));
       List<RunResult> runs = new ArrayList<>();
       List<RunSummary> summaries = new ArrayList<>();
       Report report = new Report(compare != null ? "compare" : "serving", workload);
@@ -278,7 +261,7 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   private Integer batched(LlamaModel model, TokenPool tokens, Map<Integer, Float> bias) throws Exception {
-    BatchedBench bench = new BatchedBench(model, tokens, bias, pageSize);
+    BatchedBench bench = new BatchedBench(model, tokens, bias, engine.pageSize, engine.kvCacheDtype());
     if (!noWarmup) bench.run(Math.min(2, parallel.getFirst()), Math.min(inputLen, 32), Math.min(outputLen, 8), seed + 1);
     List<BatchedBench.Result> results = new ArrayList<>();
     for (int n : parallel) {
@@ -289,7 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("kind", "engine");
     info.put("model", model.config().name());
-    info.put("threads", threads != null ? threads : Parallel.shared().threads());
+    info.put("threads", engine.threads != null ? engine.threads : Parallel.shared().threads());
     info.put("max_num_batched_tokens", model.maxBatchTokens());
     Report report = new Report("batched-bench", null).setBatchedBench(results, info);
     if (json != null) report.write(json);
@@ -359,14 +342,11 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   EngineConfig engineConfig(Workload workload) {
-    EngineConfig.Builder b = EngineConfig.builder()
-        .pageSize(pageSize).maxNumSeqs(maxNumSeqs).maxNumBatchedTokens(maxNumBatchedTokens)
-        .maxBatchSize(maxBatchSize).maxWait(parseDuration(maxWait)).enablePrefixCaching(!noPrefixCaching)
+    EngineConfig.Builder b = engine.builder()
         // The longest request of this workload, so the default KV size fits max-num-seqs of them
         // rather than max-num-seqs full model contexts.
         .maxModelLen(workload.maxRequestTokens())
         .maxQueuedRequests(Math.max(1024, workload.numRequests() == Integer.MAX_VALUE ? 1 << 16 : workload.numRequests()));
-    if (kvCacheMemory != null) b.kvCacheBytes(parseBytes(kvCacheMemory));
     return b.build();
   }
 
@@ -399,43 +379,11 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   static EngineConfig.Mode mode(String s) {
-    return switch (s.toLowerCase(Locale.ROOT)) {
-      case "continuous", "iteration" -> EngineConfig.Mode.CONTINUOUS;
-      case "static", "request" -> EngineConfig.Mode.STATIC;
-      default -> throw new IllegalArgumentException("unknown batching mode '" + s + "' (continuous, static)");
-    };
+    return EngineOptions.mode(s);
   }
 
-  private static final Pattern BYTES = Pattern.compile("(?i)\\s*([0-9.]+)\\s*([kmgt]?)(i?b?)\\s*");
-
-  /** {@code 512MiB}, {@code 2G}, {@code 1.5GB}, {@code 1048576}: binary units (KV sizes are powers of two anyway). */
-  static long parseBytes(String s) {
-    Matcher m = BYTES.matcher(s);
-    if (!m.matches()) throw new IllegalArgumentException("cannot read size '" + s + "' (e.g. 512MiB, 2G)");
-    int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "k" -> 10;
-      case "m" -> 20;
-      case "g" -> 30;
-      case "t" -> 40;
-      default -> 0;
-    };
-    return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
-  }
-
-  private static final Pattern DURATION = Pattern.compile("(?i)\\s*([0-9.]+)\\s*(ms|s|us)?\\s*");
-
-  /** {@code 10ms}, {@code 0.5s}, {@code 250us}; a bare number is milliseconds. */
   static Duration parseDuration(String s) {
-    Matcher m = DURATION.matcher(s);
-    if (!m.matches()) throw new IllegalArgumentException("cannot read duration '" + s + "' (e.g. 10ms, 0.5s)");
-    double v = Double.parseDouble(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2).toLowerCase(Locale.ROOT);
-    double nanos = switch (unit) {
-      case "s" -> v * 1e9;
-      case "us" -> v * 1e3;
-      default -> v * 1e6;
-    };
-    return Duration.ofNanos((long) nanos);
+    return EngineOptions.parseDuration(s);
   }
 
   /** Load tests here may only target this machine: refuse anything but loopback. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.paternoster.engine.Engine;
 import dev.paternoster.engine.EngineConfig;
+import dev.paternoster.model.KvCacheDtype;
 import dev.paternoster.engine.GenerationRequest;
 import dev.paternoster.engine.GenerationResult;
 import dev.paternoster.engine.SamplingParams;
@@ -57,6 +58,10 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--logprobs", description = "With --json: the top-K log-probabilities at each step.")
   Integer logprobs;
 
+  @Option(names = "--kv-cache-dtype", defaultValue = "f16", paramLabel = "TYPE",
+      description = "KV cache element type: f16 (default: llama.cpp's default KV cache, its flash-attention arithmetic bit for bit, half the memory of f32) or f32.")
+  String kvCacheDtype;
+
   @Option(names = "--threads", description = "Compute threads (default: all cores).")
   Integer threads;
 
@@ -74,8 +79,10 @@ public final class GenerateCommand implements Callable<Integer> {
       SamplingParams params = SamplingParams.builder()
           .maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
           .ignoreEos(ignoreEos).logprobs(json ? logprobs : null).build();
-      long kvBytes = Math.max(m.kvBytesPerPage(16), (ids.length + maxTokens + 16L) / 16 * m.kvBytesPerPage(16) * 2);
-      EngineConfig config = EngineConfig.builder().kvCacheBytes(kvBytes).maxNumSeqs(1).build();
+      KvCacheDtype dtype = KvCacheDtype.parse(kvCacheDtype);
+      long perPage = m.kvBytesPerPage(16, dtype);
+      long kvBytes = Math.max(perPage, (ids.length + maxTokens + 16L) / 16 * perPage * 2);
+      EngineConfig config = EngineConfig.builder().kvCacheBytes(kvBytes).maxNumSeqs(1).kvCacheDtype(dtype).build();
       PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
       try (Engine engine = Engine.start(m, config)) {
         long start = System.nanoTime();

@@ -2,6 +2,7 @@ package dev.paternoster.cli;
 
 import dev.paternoster.engine.Engine;
 import dev.paternoster.engine.EngineConfig;
+import dev.paternoster.model.KvCacheDtype;
 import dev.paternoster.model.LlamaModel;
 import dev.paternoster.server.ChatTemplate;
 import dev.paternoster.server.ModelLocator;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code paternoster serve}: the OpenAI-compatible server with continuous batching. */
@@ -42,37 +44,13 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-queued-requests", defaultValue = "1024", description = "Waiting requests beyond which new ones get 429 (default: ${DEFAULT-VALUE}).")
   int maxQueuedRequests;
 
-  @Option(names = "--max-num-seqs", defaultValue = "64", description = "Most sequences in one step (default: ${DEFAULT-VALUE}).")
-  int maxNumSeqs;
-
-  @Option(names = "--max-num-batched-tokens", defaultValue = "512", description = "Token budget of one step: decode tokens plus prefill chunks (default: ${DEFAULT-VALUE}).")
-  int maxNumBatchedTokens;
-
-  @Option(names = "--kv-cache-memory", converter = ByteSize.class, paramLabel = "SIZE",
-      description = "Memory for the KV cache, e.g. 512m, 2g (default: enough for max-num-seqs full contexts, at most half the free memory).")
-  Long kvCacheMemory;
-
-  @Option(names = "--page-size", defaultValue = "16", description = "Token positions per KV page (default: ${DEFAULT-VALUE}).")
-  int pageSize;
+  @Mixin EngineOptions engine = new EngineOptions();
 
   @Option(names = "--max-model-len", description = "Longest prompt + max_tokens (default: the model's context length).")
   Integer maxModelLen;
 
-  @Option(names = "--max-wait", defaultValue = "0", paramLabel = "MS",
-      description = "When idle, hold the first arrival up to this many ms to gather a fuller batch; the batch window in static mode (default: ${DEFAULT-VALUE}).")
-  long maxWaitMillis;
-
   @Option(names = "--scheduling-policy", defaultValue = "fcfs", description = "fcfs or priority (lower 'priority' first) (default: ${DEFAULT-VALUE}).")
   String schedulingPolicy;
-
-  @Option(names = "--batching", defaultValue = "continuous", description = "continuous (join/leave every step) or static (request-level baseline) (default: ${DEFAULT-VALUE}).")
-  String batching;
-
-  @Option(names = "--max-batch-size", defaultValue = "8", description = "Requests per batch with --batching static (default: ${DEFAULT-VALUE}).")
-  int maxBatchSize;
-
-  @Option(names = "--no-prefix-caching", description = "Do not reuse KV pages of identical prompt prefixes.")
-  boolean noPrefixCaching;
 
   @Option(names = "--grace-period", defaultValue = "30", paramLabel = "SECONDS",
       description = "On SIGTERM/SIGINT, how long running requests may finish before they are aborted (default: ${DEFAULT-VALUE}).")
@@ -84,9 +62,6 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--warm-up", description = "Compile the matmul kernels before accepting requests (a few seconds; first requests are faster).")
   boolean warmUp;
-
-  @Option(names = "--threads", description = "Compute threads for the model (default: all cores).")
-  Integer threads;
 
   @Override
   public Integer call() throws Exception {
@@ -119,7 +94,7 @@ public final class ServeCommand implements Callable<Integer> {
     System.err.println("paternoster: loading " + modelPath);
     long t0 = System.nanoTime();
     if (System.console() != null) LoadProgress.warm(modelPath, System.err);
-    Parallel pool = threads != null ? new Parallel(threads) : Parallel.shared();
+    Parallel pool = engine.pool();
     try (LlamaModel m = LlamaModel.load(modelPath, config.maxNumBatchedTokens(), pool)) {
       if (warmUp) {
         // Vector API code is hundreds of times slower until the JIT has compiled it: pay that
@@ -144,25 +119,13 @@ public final class ServeCommand implements Callable<Integer> {
   }
 
   EngineConfig engineConfig() {
-    EngineConfig.Builder b = EngineConfig.builder()
-        .pageSize(pageSize)
-        .maxNumSeqs(maxNumSeqs)
-        .maxNumBatchedTokens(maxNumBatchedTokens)
+    EngineConfig.Builder b = engine.builder()
         .maxQueuedRequests(maxQueuedRequests)
-        .maxWait(Duration.ofMillis(maxWaitMillis))
-        .maxBatchSize(maxBatchSize)
-        .enablePrefixCaching(!noPrefixCaching)
         .policy(switch (schedulingPolicy.toLowerCase(Locale.ROOT)) {
           case "fcfs" -> EngineConfig.Policy.FCFS;
           case "priority" -> EngineConfig.Policy.PRIORITY;
           default -> throw new IllegalArgumentException("--scheduling-policy must be fcfs or priority, got '" + schedulingPolicy + "'");
-        })
-        .mode(switch (batching.toLowerCase(Locale.ROOT)) {
-          case "continuous" -> EngineConfig.Mode.CONTINUOUS;
-          case "static" -> EngineConfig.Mode.STATIC;
-          default -> throw new IllegalArgumentException("--batching must be continuous or static, got '" + batching + "'");
         });
-    if (kvCacheMemory != null) b.kvCacheBytes(kvCacheMemory);
     if (maxModelLen != null) b.maxModelLen(maxModelLen);
     return b.build();
   }

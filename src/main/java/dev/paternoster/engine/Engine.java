@@ -107,15 +107,16 @@ public final class Engine implements AutoCloseable {
       contextLen = (int) capacity;
     }
     this.maxModelLen = contextLen;
-    this.kv = model.newKvCache(numPages, pageSize);
+    this.kv = model.newKvCache(numPages, pageSize, config.kvCacheDtype());
     this.blocks = new BlockManager(numPages, pageSize);
     this.scheduler = new Scheduler(blocks, config, maxSeqs, budget, r -> admittedUnpublished++);
     this.runner = new ModelRunner(model, kv, vocabSize, maxSeqs);
     this.sampler = new Sampler(vocabSize, tokenizer);
     LOG.log(
         System.Logger.Level.INFO,
-        "KV cache: {0} pages x {1} tokens = {2} tokens ({3} MiB); max_model_len {4}, max_num_seqs {5}, max_num_batched_tokens {6}, {7} {8}",
-        numPages, pageSize, capacity, kv.byteSize() >> 20, maxModelLen, maxSeqs, budget, config.mode(), config.policy());
+        "KV cache: {0} pages x {1} tokens = {2} tokens ({3} MiB, {9}); max_model_len {4}, max_num_seqs {5}, max_num_batched_tokens {6}, {7} {8}",
+        numPages, pageSize, capacity, kv.byteSize() >> 20, maxModelLen, maxSeqs, budget, config.mode(), config.policy(),
+        config.kvCacheDtype().label());
     publishSnapshot();
     this.thread = Thread.ofPlatform().name("paternoster-engine").daemon(true).unstarted(this::run);
   }
@@ -134,7 +135,7 @@ public final class Engine implements AutoCloseable {
 
   private static int numPages(Model model, EngineConfig c, int contextLen, int maxSeqs) {
     if (c.numPages() > 0) return c.numPages();
-    long perPage = model.kvBytesPerPage(c.pageSize());
+    long perPage = model.kvBytesPerPage(c.pageSize(), c.kvCacheDtype());
     if (perPage <= 0) throw new IllegalArgumentException("model reports " + perPage + " bytes per KV page");
     long pages;
     if (c.kvCacheBytes() > 0) {

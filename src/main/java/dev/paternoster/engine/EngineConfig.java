@@ -1,5 +1,6 @@
 package dev.paternoster.engine;
 
+import dev.paternoster.model.KvCacheDtype;
 import java.time.Duration;
 
 /**
@@ -27,6 +28,8 @@ import java.time.Duration;
  * @param maxModelLen longest prompt + max_tokens; 0 = the model's context length
  * @param priorityAgingSteps under {@link Policy#PRIORITY}, a waiting request gains one priority
  *     level per this many engine steps it has waited, so low priorities cannot starve
+ * @param kvCacheDtype element type of the KV cache: F16 (default, llama.cpp's default arithmetic,
+ *     half the bytes per page) or F32
  */
 public record EngineConfig(
     int pageSize,
@@ -42,7 +45,8 @@ public record EngineConfig(
     int maxQueuedRequests,
     boolean enablePrefixCaching,
     int maxModelLen,
-    int priorityAgingSteps) {
+    int priorityAgingSteps,
+    KvCacheDtype kvCacheDtype) {
 
   /** Order in which waiting requests are admitted (and, reversed, preempted). */
   public enum Policy {
@@ -64,6 +68,7 @@ public record EngineConfig(
     if (maxWait == null) maxWait = Duration.ZERO;
     if (policy == null) policy = Policy.FCFS;
     if (mode == null) mode = Mode.CONTINUOUS;
+    if (kvCacheDtype == null) kvCacheDtype = KvCacheDtype.DEFAULT;
     if (pageSize < 1) throw new IllegalArgumentException("pageSize must be at least 1, got " + pageSize);
     if (kvCacheBytes < 0) throw new IllegalArgumentException("kvCacheBytes must be >= 0, got " + kvCacheBytes);
     if (!(kvCacheFraction >= 0 && kvCacheFraction < 1)) {
@@ -112,6 +117,7 @@ public record EngineConfig(
     private boolean enablePrefixCaching = true;
     private int maxModelLen;
     private int priorityAgingSteps = 256;
+    private KvCacheDtype kvCacheDtype = KvCacheDtype.DEFAULT;
 
     private Builder() {}
 
@@ -130,6 +136,7 @@ public record EngineConfig(
       enablePrefixCaching = c.enablePrefixCaching;
       maxModelLen = c.maxModelLen;
       priorityAgingSteps = c.priorityAgingSteps;
+      kvCacheDtype = c.kvCacheDtype;
     }
 
     public Builder pageSize(int v) { pageSize = v; return this; }
@@ -146,12 +153,13 @@ public record EngineConfig(
     public Builder enablePrefixCaching(boolean v) { enablePrefixCaching = v; return this; }
     public Builder maxModelLen(int v) { maxModelLen = v; return this; }
     public Builder priorityAgingSteps(int v) { priorityAgingSteps = v; return this; }
+    public Builder kvCacheDtype(KvCacheDtype v) { kvCacheDtype = v; return this; }
 
     public EngineConfig build() {
       return new EngineConfig(
           pageSize, kvCacheBytes, kvCacheFraction, numPages, maxNumSeqs, maxNumBatchedTokens,
           maxWait, policy, mode, maxBatchSize, maxQueuedRequests, enablePrefixCaching, maxModelLen,
-          priorityAgingSteps);
+          priorityAgingSteps, kvCacheDtype);
     }
   }
 }

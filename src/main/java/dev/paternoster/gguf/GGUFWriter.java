@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +25,14 @@ public final class GGUFWriter {
   @FunctionalInterface
   public interface TensorSource {
     void write(OutputStream out) throws IOException;
+
+    /**
+     * A tensor of zero bytes left as a hole in the file (sparse where the file system allows):
+     * multi-gigabyte test files without writing gigabytes.
+     */
+    TensorSource ZEROS = out -> {
+      throw new IllegalStateException("ZEROS is handled by the writer");
+    };
   }
 
   private record Entry(String name, GGMLType type, long[] shape, TensorSource source) {}
@@ -58,8 +68,9 @@ public final class GGUFWriter {
   }
 
   public void write(Path path) throws IOException {
-    try (OutputStream raw = Files.newOutputStream(path);
-        CountingStream out = new CountingStream(new BufferedOutputStream(raw, 1 << 20))) {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING);
+        CountingStream out = new CountingStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20))) {
       out.i32(GGUFFile.MAGIC);
       out.i32(3);
       out.i64(tensors.size());
@@ -80,12 +91,22 @@ public final class GGUFWriter {
       out.pad(alignment);
       for (Entry t : tensors) {
         long start = out.count;
-        t.source.write(out);
+        if (t.source == TensorSource.ZEROS) {
+          out.flush();
+          channel.position(channel.position() + bytes(t));
+          out.count += bytes(t);
+        } else {
+          t.source.write(out);
+        }
         long written = out.count - start;
         if (written != bytes(t)) {
           throw new IOException("tensor " + t.name + " wrote " + written + " bytes, expected " + bytes(t));
         }
         out.pad(alignment);
+      }
+      out.flush();
+      if (channel.size() < out.count) { // the file ends in a hole: give it its length
+        channel.write(ByteBuffer.allocate(1), out.count - 1);
       }
     }
   }
@@ -163,6 +184,11 @@ public final class GGUFWriter {
 
     void pad(int alignment) throws IOException {
       while (count % alignment != 0) write(0);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
     }
 
     @Override

@@ -5,31 +5,28 @@ import dev.paternoster.tensor.Matmul;
 import dev.paternoster.tensor.Parallel;
 import dev.paternoster.tensor.Q8Activations;
 import dev.paternoster.tensor.Weight;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The CPU backend: Vector API matmul kernels from {@code tensor} and paged attention, spread over
  * a persistent thread pool.
  *
  * <p>Attention is computed per (token, head) with a fixed operation order that depends only on the
- * token's own sequence and position, so results do not change with the batch around it.
+ * token's own sequence and position, so results do not change with the batch around it: with an
+ * F16 cache llama.cpp's flash-attention arithmetic, with an F32 cache its softmax and KQ products
+ * (see {@link Attention}).
  */
 public final class CpuBackend implements Backend {
-  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private final Parallel pool;
-  private final ThreadLocal<float[]> scores;
+  private final ThreadLocal<Attention.Scratch> scratch = new ThreadLocal<>();
+  private final int maxContext;
   private float[] rounded = new float[0];
   /** Activations quantized once for all the Q8_0/Q4_0 weights that read them. */
   private final Q8Activations q8 = new Q8Activations();
 
+  /** @param maxContext the most positions one sequence's attention reads */
   public CpuBackend(Parallel pool, int maxContext) {
     this.pool = pool;
-    // the last S.length() floats hold the lanes of a dot product being summed
-    this.scores = ThreadLocal.withInitial(() -> new float[maxContext + S.length()]);
+    this.maxContext = maxContext;
   }
 
   @Override
@@ -74,85 +71,42 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void attention(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out) {
-    int heads = c.heads();
     int n = batch.size();
-    pool.forRange(n * heads, (start, end) -> {
-      float[] sc = scores.get();
-      for (int i = start; i < end; i++) attendOne(kv, layer, q, batch, c, out, i / heads, i % heads, sc);
+    int kvHeads = c.kvHeads();
+    int group = c.heads() / kvHeads;
+    // Work item: (token, KV head, slice of that head's query heads). The query heads sharing a KV
+    // head read each K/V row once; slices keep threads busy when tokens x KV heads are few. Every
+    // head's arithmetic is the same whatever the slicing, so results do not depend on it.
+    int slices = Math.min(group, Math.max(1, (2 * pool.threads() + n * kvHeads - 1) / (n * kvHeads)));
+    int per = (group + slices - 1) / slices;
+    slices = (group + per - 1) / per;
+    int units = slices;
+    boolean f16 = kv.dtype() == KvCacheDtype.F16;
+    pool.forRange(n * kvHeads * units, (start, end) -> {
+      Attention.Scratch sc = scratch(per, c.headDim(), !f16);
+      for (int i = start; i < end; i++) {
+        int slice = i % units;
+        int g = (i / units) % kvHeads;
+        int t = i / (units * kvHeads);
+        int h0 = g * group + slice * per;
+        int h1 = Math.min(h0 + per, (g + 1) * group);
+        if (f16) {
+          Attention.flashF16(kv, layer, q, batch, c, out, t, g, h0, h1, sc);
+        } else {
+          Attention.f32(kv, layer, q, batch, c, out, t, g, h0, h1, sc);
+        }
+      }
     });
   }
 
-  private static void attendOne(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c,
-      float[] out, int t, int h, float[] sc) {
-    int hd = c.headDim();
-    int group = c.heads() / c.kvHeads();
-    int g = h / group;
-    int pos = batch.positions()[t];
-    int[] table = batch.blockTables()[batch.seq()[t]];
-    int ps = kv.pageSize();
-    MemorySegment keys = kv.keys[layer];
-    MemorySegment values = kv.values[layer];
-    int qOff = t * c.qDim() + h * hd;
-    long headByte = (long) g * hd * Float.BYTES;
-    float scale = (float) (1.0 / Math.sqrt(hd));
-
-    float max = Float.NEGATIVE_INFINITY;
-    for (int p = 0; p <= pos; p++) {
-      long at = kv.offset(table[p / ps], p % ps) + headByte;
-      float s = dot(q, qOff, keys, at, hd, sc) * scale;
-      sc[p] = s;
-      if (s > max) max = s;
+  /** This thread's attention scratch (allocated on first use, or when a larger one is needed). */
+  private Attention.Scratch scratch(int heads, int headDim, boolean f32) {
+    Attention.Scratch sc = scratch.get();
+    if (sc == null || !sc.fits(heads, headDim, maxContext, f32)) {
+      sc = new Attention.Scratch(heads, headDim, maxContext, f32);
+      scratch.set(sc);
     }
-    float sum = 0f;
-    for (int p = 0; p <= pos; p++) {
-      float e = (float) Math.exp(sc[p] - max);
-      sc[p] = e;
-      sum += e;
-    }
-    float inv = 1f / sum;
-    int oOff = t * c.qDim() + h * hd;
-    java.util.Arrays.fill(out, oOff, oOff + hd, 0f);
-    for (int p = 0; p <= pos; p++) {
-      long at = kv.offset(table[p / ps], p % ps) + headByte;
-      axpy(out, oOff, sc[p] * inv, values, at, hd);
-    }
-  }
-
-  /**
-   * Dot product with a fixed summation order. The lanes are added one by one rather than with
-   * {@code reduceLanes}, whose order differs between interpreted and compiled code: a sum that
-   * changed with JIT tier would make outputs depend on when a request ran.
-   */
-  static float dot(float[] a, int aOff, MemorySegment b, long bOff, int n, float[] lanes) {
-    int i = 0;
-    float sum = 0f;
-    if (n >= S.length()) {
-      FloatVector acc = FloatVector.zero(S);
-      for (; i <= n - S.length(); i += S.length()) {
-        FloatVector va = FloatVector.fromArray(S, a, aOff + i);
-        FloatVector vb = FloatVector.fromMemorySegment(S, b, bOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
-        acc = va.fma(vb, acc);
-      }
-      int base = lanes.length - S.length();
-      acc.intoArray(lanes, base);
-      for (int l = 0; l < S.length(); l++) sum += lanes[base + l];
-    }
-    for (; i < n; i++) sum += a[aOff + i] * b.get(ValueLayout.JAVA_FLOAT_UNALIGNED, bOff + (long) i * Float.BYTES);
-    return sum;
-  }
-
-  /** {@code y[yOff..] += alpha * x[..]} over n floats. */
-  static void axpy(float[] y, int yOff, float alpha, MemorySegment x, long xOff, int n) {
-    int i = 0;
-    if (n >= S.length()) {
-      FloatVector va = FloatVector.broadcast(S, alpha);
-      for (; i <= n - S.length(); i += S.length()) {
-        FloatVector vx = FloatVector.fromMemorySegment(S, x, xOff + (long) i * Float.BYTES, ByteOrder.nativeOrder());
-        FloatVector vy = FloatVector.fromArray(S, y, yOff + i);
-        vx.fma(va, vy).intoArray(y, yOff + i);
-      }
-    }
-    for (; i < n; i++) y[yOff + i] += alpha * x.get(ValueLayout.JAVA_FLOAT_UNALIGNED, xOff + (long) i * Float.BYTES);
+    return sc;
   }
 
   @Override

@@ -163,13 +163,13 @@ public final class LlamaModel implements Model {
   }
 
   @Override
-  public long kvBytesPerPage(int pageSize) {
-    return PagedKvCache.bytesPerPage(c.layers(), c.kvDim(), pageSize);
+  public long kvBytesPerPage(int pageSize, KvCacheDtype dtype) {
+    return PagedKvCache.bytesPerPage(c.layers(), c.kvDim(), pageSize, dtype);
   }
 
   @Override
-  public KvCache newKvCache(int numPages, int pageSize) {
-    return new PagedKvCache(c.layers(), c.kvDim(), numPages, pageSize);
+  public KvCache newKvCache(int numPages, int pageSize, KvCacheDtype dtype) {
+    return new PagedKvCache(c.layers(), c.kvDim(), numPages, pageSize, dtype);
   }
 
   @Override
@@ -224,7 +224,7 @@ public final class LlamaModel implements Model {
 
       for (int t = 0; t < n; t++) Ops.rmsnorm(xb, t * dim, x, t * dim, w.ffnNorm(), dim, c.normEps());
       backend.matmul(gateUp[l], xb, n, gateUpOut);
-      Ops.swiglu(ffA, ffB, 0, n * ffn);
+      Ops.swiglu(ffA, ffB, n, ffn);
       backend.matmul(w.down(), ffA, n, xb);
       Ops.add(x, xb, 0, n * dim);
     }

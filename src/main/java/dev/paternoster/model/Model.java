@@ -14,11 +14,21 @@ public interface Model extends AutoCloseable {
 
   Tokenizer tokenizer();
 
-  /** Bytes one KV page of {@code pageSize} positions takes (all layers, keys and values). */
-  long kvBytesPerPage(int pageSize);
+  /** Bytes one KV page of {@code pageSize} positions takes (all layers, keys and values) with {@code dtype} elements. */
+  long kvBytesPerPage(int pageSize, KvCacheDtype dtype);
 
-  /** Allocates KV storage for {@code numPages} pages of {@code pageSize} positions. */
-  KvCache newKvCache(int numPages, int pageSize);
+  /** {@link #kvBytesPerPage(int, KvCacheDtype)} with the default type ({@link KvCacheDtype#DEFAULT}). */
+  default long kvBytesPerPage(int pageSize) {
+    return kvBytesPerPage(pageSize, KvCacheDtype.DEFAULT);
+  }
+
+  /** Allocates KV storage for {@code numPages} pages of {@code pageSize} positions holding {@code dtype} elements. */
+  KvCache newKvCache(int numPages, int pageSize, KvCacheDtype dtype);
+
+  /** {@link #newKvCache(int, int, KvCacheDtype)} with the default type ({@link KvCacheDtype#DEFAULT}). */
+  default KvCache newKvCache(int numPages, int pageSize) {
+    return newKvCache(numPages, pageSize, KvCacheDtype.DEFAULT);
+  }
 
   /**
    * Runs one step: writes the batch's keys and values into {@code kv} and the logits of

@@ -17,12 +17,12 @@ final class Ops {
     for (int i = 0; i < n; i++) out[outOff + i] = x[xOff + i] * scale * w[i];
   }
 
-  /** {@code gate = silu(gate) * up}, element-wise over n values. */
-  static void swiglu(float[] gate, float[] up, int off, int n) {
-    for (int i = off; i < off + n; i++) {
-      float g = gate[i];
-      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
-    }
+  /**
+   * {@code gate = silu(gate) * up} over {@code rows} rows of length n, as llama.cpp's
+   * {@code ggml_vec_swiglu_f32} computes each row (see {@link GgmlVec#swigluRow}).
+   */
+  static void swiglu(float[] gate, float[] up, int rows, int n) {
+    for (int r = 0; r < rows; r++) GgmlVec.swigluRow(gate, up, r * n, n);
   }
 
   static void add(float[] x, float[] y, int off, int n) {

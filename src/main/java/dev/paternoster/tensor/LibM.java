@@ -26,7 +26,8 @@ public final class LibM {
       FunctionDescriptor f2 = FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT);
       c = linker.downcallHandle(lookup.find("cosf").orElseThrow(), f1);
       s = linker.downcallHandle(lookup.find("sinf").orElseThrow(), f1);
-      e = linker.downcallHandle(lookup.find("expf").orElseThrow(), f1);
+      // critical: a leaf function that never calls back, called per attention position
+      e = linker.downcallHandle(lookup.find("expf").orElseThrow(), f1, Linker.Option.critical(false));
       p = linker.downcallHandle(lookup.find("powf").orElseThrow(), f2);
     } catch (Throwable t) {
       c = s = e = p = null;

@@ -13,14 +13,32 @@ class BenchCommandTest {
 
   @Test
   void sizesAndDurations() {
-    assertThat(BenchCommand.parseBytes("512MiB")).isEqualTo(512L << 20);
-    assertThat(BenchCommand.parseBytes("2G")).isEqualTo(2L << 30);
-    assertThat(BenchCommand.parseBytes("1.5GB")).isEqualTo(3L << 29);
-    assertThat(BenchCommand.parseBytes("4096")).isEqualTo(4096);
-    assertThatThrownBy(() -> BenchCommand.parseBytes("lots")).hasMessageContaining("lots");
+    assertThat(ByteSize.parse("512MiB")).isEqualTo(512L << 20);
+    assertThat(ByteSize.parse("2G")).isEqualTo(2L << 30);
+    assertThat(ByteSize.parse("1.5GB")).isEqualTo(3L << 29);
+    assertThat(ByteSize.parse("4096")).isEqualTo(4096);
+    assertThatThrownBy(() -> ByteSize.parse("lots")).hasMessageContaining("lots");
     assertThat(BenchCommand.parseDuration("10ms")).isEqualTo(Duration.ofMillis(10));
     assertThat(BenchCommand.parseDuration("0.5s")).isEqualTo(Duration.ofMillis(500));
     assertThat(BenchCommand.parseDuration("25")).isEqualTo(Duration.ofMillis(25));
+    assertThatThrownBy(() -> BenchCommand.parseDuration("soon")).hasMessageContaining("soon");
+  }
+
+  @Test
+  void engineOptionsAreSharedWithServe() {
+    BenchCommand b = new BenchCommand();
+    new picocli.CommandLine(b).parseArgs("--model", "m.gguf", "--max-wait", "10ms", "--kv-cache-memory", "64m", "--batching", "static",
+        "--max-batch-size", "4", "--kv-cache-dtype", "f32", "--page-size", "32", "--no-prefix-caching");
+    EngineConfig e = b.engine.builder().build();
+    assertThat(e.maxWait()).isEqualTo(Duration.ofMillis(10));
+    assertThat(e.kvCacheBytes()).isEqualTo(64L << 20);
+    assertThat(e.mode()).isEqualTo(EngineConfig.Mode.STATIC);
+    assertThat(e.maxBatchSize()).isEqualTo(4);
+    assertThat(e.kvCacheDtype()).isEqualTo(dev.paternoster.model.KvCacheDtype.F32);
+    assertThat(e.pageSize()).isEqualTo(32);
+    assertThat(e.enablePrefixCaching()).isFalse();
+    ServeCommand s = ServeCommandTest.parse("--max-wait", "10ms");
+    assertThat(s.engineConfig().maxWait()).isEqualTo(Duration.ofMillis(10));
   }
 
   @Test

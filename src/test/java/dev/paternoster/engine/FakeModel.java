@@ -106,12 +106,12 @@ final class FakeModel implements Model {
   }
 
   @Override
-  public long kvBytesPerPage(int pageSize) {
-    return 1024L * pageSize;
+  public long kvBytesPerPage(int pageSize, dev.paternoster.model.KvCacheDtype dtype) {
+    return 1024L * pageSize; // the fake stores no values: the same page size whatever the type
   }
 
   @Override
-  public KvCache newKvCache(int numPages, int pageSize) {
+  public KvCache newKvCache(int numPages, int pageSize, dev.paternoster.model.KvCacheDtype dtype) {
     return new FakeKv(numPages, pageSize);
   }
 

@@ -3,6 +3,7 @@ package dev.paternoster.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.paternoster.TestModels;
+import dev.paternoster.model.KvCacheDtype;
 import dev.paternoster.model.LlamaModel;
 import dev.paternoster.tensor.Parallel;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Continuous batching on real weights: 32 prompts arriving at random times, sharing steps, chunked
@@ -22,9 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RealModelBatchingTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {"models/stories260K/stories260K.gguf", "models/tiny15m/tiny15m-q8_0.gguf"})
-  void concurrentGreedyOutputsEqualEachRunAlone(String path) throws Exception {
+  @ParameterizedTest(name = "{0} {1} KV")
+  @CsvSource({"models/stories260K/stories260K.gguf, F16", "models/stories260K/stories260K.gguf, F32",
+      "models/tiny15m/tiny15m-q8_0.gguf, F16"})
+  void concurrentGreedyOutputsEqualEachRunAlone(String path, KvCacheDtype dtype) throws Exception {
     try (LlamaModel m = LlamaModel.load(TestModels.require(path), 64, Parallel.shared())) {
       int vocab = m.config().vocabSize();
       SplittableRandom rnd = new SplittableRandom(11);
@@ -38,12 +40,12 @@ class RealModelBatchingTest {
       SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(12).ignoreEos(true).build();
 
       List<int[]> alone = new ArrayList<>();
-      try (Engine e = Engine.start(m, EngineConfig.builder().numPages(16).maxNumSeqs(1).build())) {
+      try (Engine e = Engine.start(m, EngineConfig.builder().numPages(16).maxNumSeqs(1).kvCacheDtype(dtype).build())) {
         for (int[] p : prompts) alone.add(e.submit(GenerationRequest.of(p, params), ev -> {}).result().join().choice().tokenIds());
       }
 
       // Small budget: 24 pages of 16 tokens for up to 16 sequences forces preemption; 32-token steps force chunking.
-      EngineConfig tight = EngineConfig.builder().numPages(24).maxNumSeqs(16).maxNumBatchedTokens(32).build();
+      EngineConfig tight = EngineConfig.builder().numPages(24).maxNumSeqs(16).maxNumBatchedTokens(32).kvCacheDtype(dtype).build();
       ScheduledExecutorService arrivals = Executors.newSingleThreadScheduledExecutor();
       try (Engine e = Engine.start(m, tight)) {
         List<CompletableFuture<GenerationResult>> results = new ArrayList<>();

@@ -6,7 +6,7 @@ import dev.paternoster.TestModels;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A sequence's logits are bit-identical whatever else shares its batch and however its prompt was
@@ -15,10 +15,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BatchInvarianceTest {
   static final int PAGE = 16;
 
-  @ParameterizedTest
-  @ValueSource(strings = {"models/stories260K/stories260K.gguf", "models/tiny15m/tiny15m-q8_0.gguf",
-      "models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-f16.gguf", "models/ktest/ktest-q4_k_m.gguf"})
-  void logitsDoNotDependOnBatchNeighboursOrChunking(String path) {
+  @ParameterizedTest(name = "{0} {1} KV")
+  @CsvSource({"models/stories260K/stories260K.gguf, F16", "models/stories260K/stories260K.gguf, F32",
+      "models/tiny15m/tiny15m-q8_0.gguf, F16", "models/tiny15m/tiny15m-q4_0.gguf, F16",
+      "models/tiny15m/tiny15m-f16.gguf, F16", "models/tiny15m/tiny15m-f16.gguf, F32",
+      "models/ktest/ktest-q4_k_m.gguf, F16", "models/ktest/ktest-q4_k_m.gguf, F32"})
+  void logitsDoNotDependOnBatchNeighboursOrChunking(String path, KvCacheDtype dtype) {
     try (LlamaModel m = LlamaModel.load(TestModels.require(path), 64, dev.paternoster.tensor.Parallel.shared())) {
       int vocab = m.config().vocabSize();
       SplittableRandom rnd = new SplittableRandom(7);
@@ -28,13 +30,13 @@ class BatchInvarianceTest {
 
       // A alone, whole prompt in one call
       float[] alone = new float[vocab];
-      try (KvCache kv = m.newKvCache(8, PAGE)) {
+      try (KvCache kv = m.newKvCache(8, PAGE, dtype)) {
         m.forward(Batch.single(a, 0, new int[] {0, 1, 2}), kv, alone);
       }
 
       // A in chunks of 5, each chunk sharing the step with other sequences' tokens
       float[] mixed = new float[3 * vocab];
-      try (KvCache kv = m.newKvCache(12, PAGE)) {
+      try (KvCache kv = m.newKvCache(12, PAGE, dtype)) {
         int[][] tables = {{5, 3, 7}, {0, 1}, {9}};
         int doneA = 0, doneB = 0, doneC = 0;
         float[] last = null;

@@ -12,13 +12,18 @@ final class GreedyRun {
 
   /** Runs the prompt in chunks of {@code chunk} tokens, then {@code steps} greedy decode steps. */
   static List<Step> run(Model m, int[] prompt, int steps, int chunk, int[] banned) {
+    return run(m, prompt, steps, chunk, banned, KvCacheDtype.DEFAULT);
+  }
+
+  /** As {@link #run(Model, int[], int, int, int[])} with a KV cache of the given element type. */
+  static List<Step> run(Model m, int[] prompt, int steps, int chunk, int[] banned, KvCacheDtype dtype) {
     int vocab = m.config().vocabSize();
     int total = prompt.length + steps;
     int pages = (total + PAGE - 1) / PAGE;
     int[] table = new int[pages];
     // scatter the pages so that a bug in block-table handling shows up
     for (int i = 0; i < pages; i++) table[i] = pages - 1 - i;
-    try (KvCache kv = m.newKvCache(pages, PAGE)) {
+    try (KvCache kv = m.newKvCache(pages, PAGE, dtype)) {
       float[] logits = new float[vocab];
       int done = 0;
       while (done < prompt.length) {

@@ -26,12 +26,13 @@ class NumpyReferenceTest {
         String text = c.get("prompt").asText();
         assertThat(m.tokenizer().encode(text, true, false)).as("ids of '%s'", text).containsExactly(prompt);
         System.out.println(file + " '" + text + "'");
-        List<GreedyRun.Step> steps = GreedyRun.run(m, prompt, want.length, 3, new int[0]);
+        // the reference is exact F32 maths: compare with an F32 KV cache
+        List<GreedyRun.Step> steps = GreedyRun.run(m, prompt, want.length, 3, new int[0], KvCacheDtype.F32);
         int[] got = steps.stream().mapToInt(GreedyRun.Step::id).toArray();
         assertThat(got).as("greedy ids after '%s'", text).containsExactly(want);
 
         float[] logits = new float[m.config().vocabSize()];
-        try (KvCache kv = m.newKvCache(1, 16)) {
+        try (KvCache kv = m.newKvCache(1, 16, KvCacheDtype.F32)) {
           m.forward(Batch.single(prompt, 0, new int[] {0}), kv, logits);
         }
         for (JsonNode pair : c.get("last_prompt_pos_logits_top5")) {

@@ -14,13 +14,18 @@ final class Teacher {
    * the first {@code steps - 1} generated tokens.
    */
   static List<double[]> logprobs(Model m, int[] ids, int promptLen, int steps, int chunk) {
+    return logprobs(m, ids, promptLen, steps, chunk, KvCacheDtype.DEFAULT);
+  }
+
+  /** As {@link #logprobs(Model, int[], int, int, int)} with a KV cache of the given element type. */
+  static List<double[]> logprobs(Model m, int[] ids, int promptLen, int steps, int chunk, KvCacheDtype dtype) {
     int vocab = m.config().vocabSize();
     int pages = (ids.length + GreedyRun.PAGE - 1) / GreedyRun.PAGE;
     int[] table = new int[pages];
     for (int i = 0; i < pages; i++) table[i] = (i * 7 + 3) % pages; // scattered pages
     if (pages > 1 && !isPermutation(table)) for (int i = 0; i < pages; i++) table[i] = pages - 1 - i;
     List<double[]> out = new ArrayList<>();
-    try (KvCache kv = m.newKvCache(pages, GreedyRun.PAGE)) {
+    try (KvCache kv = m.newKvCache(pages, GreedyRun.PAGE, dtype)) {
       float[] logits = new float[vocab * chunk];
       int done = 0;
       int end = promptLen + steps - 1;

@@ -20,8 +20,8 @@ final class ThrottledModel implements Model {
 
   @Override public ModelConfig config() { return inner.config(); }
   @Override public Tokenizer tokenizer() { return inner.tokenizer(); }
-  @Override public long kvBytesPerPage(int pageSize) { return inner.kvBytesPerPage(pageSize); }
-  @Override public KvCache newKvCache(int numPages, int pageSize) { return inner.newKvCache(numPages, pageSize); }
+  @Override public long kvBytesPerPage(int pageSize, dev.paternoster.model.KvCacheDtype dtype) { return inner.kvBytesPerPage(pageSize, dtype); }
+  @Override public KvCache newKvCache(int numPages, int pageSize, dev.paternoster.model.KvCacheDtype dtype) { return inner.newKvCache(numPages, pageSize, dtype); }
   @Override public int maxBatchTokens() { return inner.maxBatchTokens(); }
 
   @Override
