@@ -181,7 +181,7 @@ public final class BenchCommand implements Callable<Integer> {
     Parallel pool = engine.pool();
     int batchTokens = Math.max(engine.maxNumBatchedTokens, batchedBench ? 512 : 1);
     long t0 = System.nanoTime();
-    try (LlamaModel model = LlamaModel.load(target.model, batchTokens, pool)) {
+    try (LlamaModel model = LlamaModel.load(target.model, batchTokens, pool, engine.numerics())) {
       System.err.printf("bench: loaded %s (%s, %d layers, dim %d, vocab %d, context %d) in %d ms, %d threads%n",
           target.model.getFileName(), model.config().architecture(), model.config().layers(), model.config().dim(),
           model.config().vocabSize(), model.config().contextLength(), (System.nanoTime() - t0) / 1_000_000, pool.threads());

@@ -2,6 +2,7 @@ package dev.paternoster.cli;
 
 import dev.paternoster.engine.EngineConfig;
 import dev.paternoster.model.KvCacheDtype;
+import dev.paternoster.model.Numerics;
 import dev.paternoster.tensor.Parallel;
 import java.time.Duration;
 import java.util.Locale;
@@ -47,6 +48,10 @@ final class EngineOptions {
   @Option(names = "--no-prefix-caching", description = "Do not reuse KV pages of identical prompt prefixes.")
   boolean noPrefixCaching;
 
+  @Option(names = "--numerics", defaultValue = "llamacpp", paramLabel = "MODE",
+      description = "Q8_0/Q4_0 matmul arithmetic: llamacpp (default: llama.cpp's x86 results bit for bit) or fast (same activation rounding, Paternoster's own float order: faster, within rounding of llama.cpp).")
+  String numerics;
+
   @Option(names = "--threads", description = "Compute threads for the model (default: all cores).")
   Integer threads;
 
@@ -63,6 +68,10 @@ final class EngineOptions {
         .enablePrefixCaching(!noPrefixCaching);
     if (kvCacheMemory != null) b.kvCacheBytes(kvCacheMemory);
     return b;
+  }
+
+  Numerics numerics() {
+    return Numerics.parse(numerics);
   }
 
   KvCacheDtype kvCacheDtype() {

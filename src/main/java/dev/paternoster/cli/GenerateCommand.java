@@ -62,6 +62,10 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "KV cache element type: f16 (default: llama.cpp's default KV cache, its flash-attention arithmetic bit for bit, half the memory of f32) or f32.")
   String kvCacheDtype;
 
+  @Option(names = "--numerics", defaultValue = "llamacpp", paramLabel = "MODE",
+      description = "Q8_0/Q4_0 matmul arithmetic: llamacpp (default: llama.cpp's x86 results bit for bit) or fast (Paternoster's own float order).")
+  String numerics;
+
   @Option(names = "--threads", description = "Compute threads (default: all cores).")
   Integer threads;
 
@@ -72,7 +76,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
     Parallel pool = threads != null ? new Parallel(threads) : Parallel.shared();
     long t0 = System.nanoTime();
-    try (LlamaModel m = LlamaModel.load(model, 512, pool)) {
+    try (LlamaModel m = LlamaModel.load(model, 512, pool, dev.paternoster.model.Numerics.parse(numerics))) {
       System.err.printf("generate: loaded %s (%s, %d layers, dim %d) in %d ms%n", model.getFileName(),
           m.config().architecture(), m.config().layers(), m.config().dim(), (System.nanoTime() - t0) / 1_000_000);
       int[] ids = promptIds != null ? promptIds : m.tokenizer().encode(prompt, true, false);

@@ -95,7 +95,7 @@ public final class ServeCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     if (System.console() != null) LoadProgress.warm(modelPath, System.err);
     Parallel pool = engine.pool();
-    try (LlamaModel m = LlamaModel.load(modelPath, config.maxNumBatchedTokens(), pool)) {
+    try (LlamaModel m = LlamaModel.load(modelPath, config.maxNumBatchedTokens(), pool, engine.numerics())) {
       if (warmUp) {
         // Vector API code is hundreds of times slower until the JIT has compiled it: pay that
         // before the first request rather than during it.

@@ -23,15 +23,26 @@ public final class CpuBackend implements Backend {
   /** Activations quantized once for all the Q8_0/Q4_0 weights that read them. */
   private final Q8Activations q8 = new Q8Activations();
 
+  private final Numerics numerics;
+
   /** @param maxContext the most positions one sequence's attention reads */
   public CpuBackend(Parallel pool, int maxContext) {
+    this(pool, maxContext, Numerics.LLAMACPP);
+  }
+
+  /**
+   * @param maxContext the most positions one sequence's attention reads
+   * @param numerics the arithmetic of the Q8_0/Q4_0 matmuls
+   */
+  public CpuBackend(Parallel pool, int maxContext, Numerics numerics) {
     this.pool = pool;
     this.maxContext = maxContext;
+    this.numerics = java.util.Objects.requireNonNull(numerics, "numerics");
   }
 
   @Override
   public void matmul(Weight w, float[] x, int nTokens, float[] out) {
-    if (Matmul.quantizesActivations(w.type())) {
+    if (Matmul.quantizesActivations(w.type()) && numerics == Numerics.LLAMACPP) {
       // Q8_0/Q4_0: Matmul quantizes the activations to Q8_0 and computes what llama.cpp computes
       Matmul.matmul(w, x, nTokens, out, pool);
       return;
@@ -44,7 +55,7 @@ public final class CpuBackend implements Backend {
     }
     if (rounded.length < n) rounded = new float[n];
     for (int t = 0; t < nTokens; t++) ActivationQuant.round(w.type(), x, t * w.cols(), w.cols(), rounded, t * w.cols());
-    Matmul.matmul(w, rounded, nTokens, out, pool);
+    Matmul.matmulFloat(w, rounded, nTokens, out, pool);
   }
 
   @Override
@@ -52,7 +63,7 @@ public final class CpuBackend implements Backend {
     boolean quantized = false;
     for (int i = 0; i < ws.length; i++) {
       Weight w = ws[i];
-      if (Matmul.quantizesActivations(w.type()) && w.cols() == ws[0].cols()) {
+      if (Matmul.quantizesActivations(w.type()) && w.cols() == ws[0].cols() && numerics == Numerics.LLAMACPP) {
         if (!quantized) {
           q8.quantize(x, 0, w.cols(), nTokens, w.cols(), pool);
           quantized = true;

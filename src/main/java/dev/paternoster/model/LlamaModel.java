@@ -82,11 +82,20 @@ public final class LlamaModel implements Model {
    * @param maxBatchTokens the most tokens one forward call will carry
    */
   public static LlamaModel load(Path path, int maxBatchTokens, Parallel pool) {
+    return load(path, maxBatchTokens, pool, Numerics.LLAMACPP);
+  }
+
+  /**
+   * Loads a GGUF model whose Q8_0/Q4_0 matmuls use {@code numerics}.
+   *
+   * @param maxBatchTokens the most tokens one forward call will carry
+   */
+  public static LlamaModel load(Path path, int maxBatchTokens, Parallel pool, Numerics numerics) {
     GGUFFile f = GGUFFile.open(path);
     try {
       ModelConfig c = ModelConfigReader.read(f);
       Tokenizer tok = Tokenizers.fromGGUF(f);
-      Backend backend = new CpuBackend(pool, c.contextLength() + maxBatchTokens);
+      Backend backend = new CpuBackend(pool, c.contextLength() + maxBatchTokens, numerics);
       return new LlamaModel(f, c, tok, backend, maxBatchTokens);
     } catch (GGUFException e) {
       f.close();

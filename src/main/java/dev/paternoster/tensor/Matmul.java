@@ -54,6 +54,29 @@ public final class Matmul {
     }
   }
 
+  /**
+   * The float kernels for any supported type, Q8_0/Q4_0 included: each weight row decoded to floats
+   * and dotted with {@code x} as given, in Paternoster's own fixed order (batch invariant, not
+   * llama.cpp's order). Callers wanting llama.cpp's activation rounding apply
+   * {@link ActivationQuant#round} first.
+   */
+  public static void matmulFloat(Weight w, float[] x, int nTokens, float[] out, Parallel pool) {
+    Objects.requireNonNull(pool, "pool");
+    if (!w.type().supported) {
+      throw new IllegalArgumentException(w.name() + ": no matmul kernel for weight type " + w.type());
+    }
+    if (nTokens <= 0) return;
+    Objects.checkFromIndexSize(0, (long) nTokens * w.cols(), x.length);
+    Objects.checkFromIndexSize(0, (long) nTokens * w.rows(), out.length);
+    MatmulTask task = MatmulTask.forCurrentThread();
+    task.set(w, x, 0, w.cols(), nTokens, out, 0, w.rows());
+    try {
+      pool.forRange(w.rows(), task);
+    } finally {
+      task.clear();
+    }
+  }
+
   private static final ThreadLocal<Q8Activations> ACTIVATIONS = ThreadLocal.withInitial(Q8Activations::new);
 
   /**

@@ -15,13 +15,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BatchInvarianceTest {
   static final int PAGE = 16;
 
-  @ParameterizedTest(name = "{0} {1} KV")
-  @CsvSource({"models/stories260K/stories260K.gguf, F16", "models/stories260K/stories260K.gguf, F32",
-      "models/tiny15m/tiny15m-q8_0.gguf, F16", "models/tiny15m/tiny15m-q4_0.gguf, F16",
-      "models/tiny15m/tiny15m-f16.gguf, F16", "models/tiny15m/tiny15m-f16.gguf, F32",
-      "models/ktest/ktest-q4_k_m.gguf, F16", "models/ktest/ktest-q4_k_m.gguf, F32"})
-  void logitsDoNotDependOnBatchNeighboursOrChunking(String path, KvCacheDtype dtype) {
-    try (LlamaModel m = LlamaModel.load(TestModels.require(path), 64, dev.paternoster.tensor.Parallel.shared())) {
+  @ParameterizedTest(name = "{0} {1} KV {2}")
+  @CsvSource({"models/stories260K/stories260K.gguf, F16, LLAMACPP", "models/stories260K/stories260K.gguf, F32, LLAMACPP",
+      "models/tiny15m/tiny15m-q8_0.gguf, F16, LLAMACPP", "models/tiny15m/tiny15m-q4_0.gguf, F16, LLAMACPP",
+      "models/tiny15m/tiny15m-q8_0.gguf, F16, FAST", "models/tiny15m/tiny15m-q4_0.gguf, F32, FAST",
+      "models/tiny15m/tiny15m-f16.gguf, F16, LLAMACPP", "models/tiny15m/tiny15m-f16.gguf, F32, LLAMACPP",
+      "models/ktest/ktest-q4_k_m.gguf, F16, LLAMACPP", "models/ktest/ktest-q4_k_m.gguf, F32, LLAMACPP"})
+  void logitsDoNotDependOnBatchNeighboursOrChunking(String path, KvCacheDtype dtype, Numerics numerics) {
+    try (LlamaModel m = LlamaModel.load(TestModels.require(path), 64, dev.paternoster.tensor.Parallel.shared(), numerics)) {
       int vocab = m.config().vocabSize();
       SplittableRandom rnd = new SplittableRandom(7);
       int[] a = randomIds(rnd, 37, vocab);
