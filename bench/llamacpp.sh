@@ -19,6 +19,7 @@ MODEL=""
 BUILD_ONLY=0
 SKIP_LLAMACPP=0
 SKIP_PATERNOSTER=0
+ENGINE_ARGS="${ENGINE_ARGS:-}"
 OUT=""
 LLAMA_PORT=18081
 PATERNOSTER_PORT=18082
@@ -46,6 +47,7 @@ usage: bench/llamacpp.sh [--build-only] [--model GGUF] [options]
   --parallel LIST        sequences for the batched benchmark (default: $PARALLEL)
   --reps N               llama-bench repetitions (default: $REPS)
   --only LIST            phases to run, of bench (pp/tg), batched, serving (default: all)
+  --engine-args "ARGS"   extra Paternoster engine options for bench and serve, e.g. "--numerics fast"
   --skip-llamacpp        only run Paternoster
   --skip-paternoster     only run llama.cpp
 EOF
@@ -55,6 +57,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --build-only) BUILD_ONLY=1 ;;
     --model) MODEL="$2"; shift ;;
+    --engine-args) ENGINE_ARGS="$2"; shift ;;
     --cache) CACHE="$2"; shift ;;
     --threads) THREADS="$2"; shift ;;
     --out) OUT="$2"; shift ;;
@@ -202,18 +205,18 @@ if [ "$SKIP_PATERNOSTER" = 0 ] && { phase bench || phase batched; }; then
   phase bench && [[ ",$list," != *",1,"* ]] && list="1,$list"
   log "paternoster bench --batched-bench: $list sequences x ($PP in, $TG out)"
   "$PN" bench --model "$MODEL" --batched-bench --parallel "$list" --input-len "$PP" --output-len "$TG" \
-    --threads "$THREADS" --json "$OUT/paternoster-batched-bench.json"
+    --threads "$THREADS" $ENGINE_ARGS --json "$OUT/paternoster-batched-bench.json"
 fi
 
 if [ "$SKIP_PATERNOSTER" = 0 ] && phase serving; then
   log "paternoster bench in-process ($CLIENTS clients)"
   "$PN" bench --model "$MODEL" --concurrency "$CLIENTS" --num-requests "$REQUESTS" \
-    --input-len "$PP" --output-len "$TG" --threads "$THREADS" --seed 1 --json "$OUT/paternoster-inprocess.json"
+    --input-len "$PP" --output-len "$TG" --threads "$THREADS" $ENGINE_ARGS --seed 1 --json "$OUT/paternoster-inprocess.json"
 
   # picocli prints usage and exits 0 for an unknown command with --help, so look for it in the list
   if "$PN" --help 2>/dev/null | grep -qE '^ +serve( |$)'; then
     log "paternoster serve + paternoster bench --url ($CLIENTS clients)"
-    "$PN" serve --model "$MODEL" --host 127.0.0.1 --port "$PATERNOSTER_PORT" > "$OUT/paternoster-serve.log" 2>&1 &
+    "$PN" serve --model "$MODEL" --host 127.0.0.1 --port "$PATERNOSTER_PORT" $ENGINE_ARGS > "$OUT/paternoster-serve.log" 2>&1 &
     SERVER_PID=$!
     if wait_for_port "$PATERNOSTER_PORT" 120; then
       bench_url "$PATERNOSTER_PORT" "$OUT/paternoster-serving.json" || log "serving benchmark against paternoster serve failed"
