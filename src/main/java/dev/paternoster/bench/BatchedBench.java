@@ -85,7 +85,11 @@ public final class BatchedBench {
     EngineConfig config = EngineConfig.builder()
         .pageSize(pageSize).numPages(pages).maxNumSeqs(sequences).kvCacheDtype(kvCacheDtype)
         .maxNumBatchedTokens(model.maxBatchTokens()).enablePrefixCaching(false)
-        .maxModelLen(perSequence).maxQueuedRequests(Math.max(1, sequences)).build();
+        .maxModelLen(perSequence).maxQueuedRequests(Math.max(1, sequences))
+        // Start together, as llama-batched-bench does: the idle engine holds the first arrival
+        // until all N are queued (or a step's token budget is full), instead of racing the
+        // submit loop and running the first prompt alone.
+        .maxWait(java.time.Duration.ofSeconds(2)).build();
     Workload prompts = new Workload(null, 1, sequences, Double.POSITIVE_INFINITY,
         new LengthDistribution.Fixed(promptTokens), new LengthDistribution.Fixed(genTokens), 0, tokens, seed);
     SamplingParams params = SamplingParams.builder()
