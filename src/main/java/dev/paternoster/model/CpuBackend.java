@@ -1,6 +1,7 @@
 package dev.paternoster.model;
 
 import dev.paternoster.tensor.ActivationQuant;
+import dev.paternoster.tensor.GGMLType;
 import dev.paternoster.tensor.Matmul;
 import dev.paternoster.tensor.Parallel;
 import dev.paternoster.tensor.Q8Activations;
@@ -20,6 +21,11 @@ public final class CpuBackend implements Backend {
   private final ThreadLocal<Attention.Scratch> scratch = new ThreadLocal<>();
   private final int maxContext;
   private float[] rounded = new float[0];
+  // What of the current input is prepared (see multiply): its Q8_0 quantization in q8, its rounding
+  // for activations of type roundedFor in rounded, both for rows of preparedCols values.
+  private boolean quantized;
+  private GGMLType roundedFor;
+  private int preparedCols = -1;
   /** Activations quantized once for all the Q8_0/Q4_0 weights that read them. */
   private final Q8Activations q8 = new Q8Activations();
 
@@ -42,37 +48,56 @@ public final class CpuBackend implements Backend {
 
   @Override
   public void matmul(Weight w, float[] x, int nTokens, float[] out) {
-    if (Matmul.quantizesActivations(w.type()) && numerics == Numerics.LLAMACPP) {
-      // Q8_0/Q4_0: Matmul quantizes the activations to Q8_0 and computes what llama.cpp computes
-      Matmul.matmul(w, x, nTokens, out, pool);
-      return;
-    }
-    // Other types: round the activations as llama.cpp does for this weight type (see ActivationQuant).
-    int n = nTokens * w.cols();
-    if (ActivationQuant.dotType(w.type()) == dev.paternoster.tensor.GGMLType.F32) {
-      Matmul.matmul(w, x, nTokens, out, pool);
-      return;
-    }
-    if (rounded.length < n) rounded = new float[n];
-    for (int t = 0; t < nTokens; t++) ActivationQuant.round(w.type(), x, t * w.cols(), w.cols(), rounded, t * w.cols());
-    Matmul.matmulFloat(w, rounded, nTokens, out, pool);
+    newInput();
+    multiply(w, x, nTokens, out);
   }
 
+  /**
+   * Weights reading one input share its preparation: one Q8_0 quantization for the Q8_0/Q4_0
+   * kernels that reproduce llama.cpp, and one rounding per activation type for the float kernels
+   * (q/k/v and gate/up of a K-quant model round once), never one per weight.
+   */
   @Override
   public void matmul(Weight[] ws, float[] x, int nTokens, float[][] outs) {
-    boolean quantized = false;
-    for (int i = 0; i < ws.length; i++) {
-      Weight w = ws[i];
-      if (Matmul.quantizesActivations(w.type()) && w.cols() == ws[0].cols() && numerics == Numerics.LLAMACPP) {
-        if (!quantized) {
-          q8.quantize(x, 0, w.cols(), nTokens, w.cols(), pool);
-          quantized = true;
-        }
-        Matmul.matmul(w, q8, outs[i], 0, w.rows(), pool);
-      } else {
-        matmul(w, x, nTokens, outs[i]);
-      }
+    newInput();
+    for (int i = 0; i < ws.length; i++) multiply(ws[i], x, nTokens, outs[i]);
+  }
+
+  /** Forgets the prepared activations: the next {@link #multiply} reads a new input. */
+  private void newInput() {
+    quantized = false;
+    roundedFor = null;
+    preparedCols = -1;
+  }
+
+  private void multiply(Weight w, float[] x, int nTokens, float[] out) {
+    int cols = w.cols();
+    if (cols != preparedCols) { // another shape reads the input differently: prepare it again
+      newInput();
+      preparedCols = cols;
     }
+    if (Matmul.quantizesActivations(w.type()) && numerics == Numerics.LLAMACPP) {
+      // Q8_0/Q4_0: activations quantized to Q8_0, products computed as llama.cpp computes them
+      if (!quantized) {
+        q8.quantize(x, 0, cols, nTokens, cols, pool);
+        quantized = true;
+      }
+      Matmul.matmul(w, q8, out, 0, w.rows(), pool);
+      return;
+    }
+    // The float kernels: activations rounded as llama.cpp rounds them for this type (ActivationQuant)
+    GGMLType dot = ActivationQuant.dotType(w.type());
+    if (dot == GGMLType.F32) {
+      Matmul.matmulFloat(w, x, nTokens, out, pool);
+      return;
+    }
+    if (dot != roundedFor) {
+      int n = nTokens * cols;
+      if (rounded.length < n) rounded = new float[n];
+      for (int t = 0; t < nTokens; t++) ActivationQuant.round(w.type(), x, t * cols, cols, rounded, t * cols);
+      roundedFor = dot;
+    }
+    Matmul.matmulFloat(w, rounded, nTokens, out, pool);
   }
 
   @Override
