@@ -272,7 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
     Map<String, Object> info = new LinkedHashMap<>();
     info.put("kind", "engine");
     info.put("model", model.config().name());
-    info.put("threads", engine.threads != null ? engine.threads : Parallel.shared().threads());
+    info.put("threads", engine.runtime.threadCount());
     info.put("max_num_batched_tokens", model.maxBatchTokens());
     Report report = new Report("batched-bench", null).setBatchedBench(results, info);
     if (json != null) report.write(json);

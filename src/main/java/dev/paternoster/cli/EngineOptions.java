@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,10 +32,6 @@ final class EngineOptions {
       description = "Memory for the KV cache, e.g. 512m, 2g (default: enough for max-num-seqs of the longest requests, at most half the free memory).")
   Long kvCacheMemory;
 
-  @Option(names = "--kv-cache-dtype", defaultValue = "f16", paramLabel = "TYPE",
-      description = "KV cache element type: f16 (default: llama.cpp's default KV cache, its flash-attention arithmetic bit for bit, half the memory of f32) or f32.")
-  String kvCacheDtype;
-
   @Option(names = "--page-size", defaultValue = "16", description = "Token positions per KV page (default: ${DEFAULT-VALUE}).")
   int pageSize;
 
@@ -48,12 +45,7 @@ final class EngineOptions {
   @Option(names = "--no-prefix-caching", description = "Do not reuse KV pages of identical prompt prefixes.")
   boolean noPrefixCaching;
 
-  @Option(names = "--numerics", defaultValue = "llamacpp", paramLabel = "MODE",
-      description = "Q8_0/Q4_0 matmul arithmetic: llamacpp (default: llama.cpp's x86 results bit for bit) or fast (same activation rounding, Paternoster's own float order: faster, within rounding of llama.cpp).")
-  String numerics;
-
-  @Option(names = "--threads", description = "Compute threads for the model (default: all cores).")
-  Integer threads;
+  @Mixin RuntimeOptions runtime = new RuntimeOptions();
 
   /** A builder with every option here applied; the caller adds what is its own. */
   EngineConfig.Builder builder() {
@@ -70,17 +62,16 @@ final class EngineOptions {
     return b;
   }
 
-  Numerics numerics() {
-    return Numerics.parse(numerics);
-  }
-
   KvCacheDtype kvCacheDtype() {
-    return KvCacheDtype.parse(kvCacheDtype);
+    return runtime.kvCacheDtype();
   }
 
-  /** The pool the model computes on: the shared one, or a new one of {@code --threads} threads. */
+  Numerics numerics() {
+    return runtime.numerics();
+  }
+
   Parallel pool() {
-    return threads != null ? new Parallel(threads) : Parallel.shared();
+    return runtime.pool();
   }
 
   static EngineConfig.Mode mode(String s) {

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code paternoster generate}: one completion, streamed to stdout, through the same engine the server uses. */
@@ -58,32 +59,23 @@ public final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--logprobs", description = "With --json: the top-K log-probabilities at each step.")
   Integer logprobs;
 
-  @Option(names = "--kv-cache-dtype", defaultValue = "f16", paramLabel = "TYPE",
-      description = "KV cache element type: f16 (default: llama.cpp's default KV cache, its flash-attention arithmetic bit for bit, half the memory of f32) or f32.")
-  String kvCacheDtype;
-
-  @Option(names = "--numerics", defaultValue = "llamacpp", paramLabel = "MODE",
-      description = "Q8_0/Q4_0 matmul arithmetic: llamacpp (default: llama.cpp's x86 results bit for bit) or fast (Paternoster's own float order).")
-  String numerics;
-
-  @Option(names = "--threads", description = "Compute threads (default: all cores).")
-  Integer threads;
+  @Mixin RuntimeOptions runtime = new RuntimeOptions();
 
   @Override
   public Integer call() throws Exception {
     if ((prompt == null) == (promptIds == null)) {
       throw new IllegalArgumentException("give exactly one of --prompt or --prompt-ids");
     }
-    Parallel pool = threads != null ? new Parallel(threads) : Parallel.shared();
+    Parallel pool = runtime.pool();
     long t0 = System.nanoTime();
-    try (LlamaModel m = LlamaModel.load(model, 512, pool, dev.paternoster.model.Numerics.parse(numerics))) {
+    try (LlamaModel m = LlamaModel.load(model, 512, pool, runtime.numerics())) {
       System.err.printf("generate: loaded %s (%s, %d layers, dim %d) in %d ms%n", model.getFileName(),
           m.config().architecture(), m.config().layers(), m.config().dim(), (System.nanoTime() - t0) / 1_000_000);
       int[] ids = promptIds != null ? promptIds : m.tokenizer().encode(prompt, true, false);
       SamplingParams params = SamplingParams.builder()
           .maxTokens(maxTokens).temperature(temperature).topK(topK).topP(topP).seed(seed)
           .ignoreEos(ignoreEos).logprobs(json ? logprobs : null).build();
-      KvCacheDtype dtype = KvCacheDtype.parse(kvCacheDtype);
+      KvCacheDtype dtype = runtime.kvCacheDtype();
       long perPage = m.kvBytesPerPage(16, dtype);
       long kvBytes = Math.max(perPage, (ids.length + maxTokens + 16L) / 16 * perPage * 2);
       EngineConfig config = EngineConfig.builder().kvCacheBytes(kvBytes).maxNumSeqs(1).kvCacheDtype(dtype).build();
