@@ -27,6 +27,23 @@ public final class Matmul {
   public static void matmul(
       Weight w, float[] x, int xOff, int xStride, int nTokens,
       float[] out, int outOff, int outStride, Parallel pool) {
+    multiply(w, x, xOff, xStride, nTokens, out, outOff, outStride, pool, true);
+  }
+
+  /**
+   * The float kernels for any supported type, Q8_0/Q4_0 included: each weight row decoded to floats
+   * and dotted with {@code x} as given, in Paternoster's own fixed order (batch invariant, not
+   * llama.cpp's order). Callers wanting llama.cpp's activation rounding apply
+   * {@link ActivationQuant#round} first.
+   */
+  public static void matmulFloat(Weight w, float[] x, int nTokens, float[] out, Parallel pool) {
+    multiply(w, x, 0, w.cols(), nTokens, out, 0, w.rows(), pool, false);
+  }
+
+  /** Checks the arguments, then runs QuantDot ({@code llamaCpp} and Q8_0/Q4_0) or the float kernels. */
+  private static void multiply(
+      Weight w, float[] x, int xOff, int xStride, int nTokens,
+      float[] out, int outOff, int outStride, Parallel pool, boolean llamaCpp) {
     Objects.requireNonNull(pool, "pool");
     if (!w.type().supported) {
       throw new IllegalArgumentException(w.name() + ": no matmul kernel for weight type " + w.type());
@@ -39,7 +56,7 @@ public final class Matmul {
     }
     Objects.checkFromIndexSize(xOff, (long) (nTokens - 1) * xStride + cols, x.length);
     Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + rows, out.length);
-    if (quantizesActivations(w.type())) {
+    if (llamaCpp && quantizesActivations(w.type())) {
       Q8Activations q = ACTIVATIONS.get();
       q.quantize(x, xOff, xStride, nTokens, cols, pool);
       matmul(w, q, out, outOff, outStride, pool);
@@ -49,29 +66,6 @@ public final class Matmul {
     task.set(w, x, xOff, xStride, nTokens, out, outOff, outStride);
     try {
       pool.forRange(rows, task);
-    } finally {
-      task.clear();
-    }
-  }
-
-  /**
-   * The float kernels for any supported type, Q8_0/Q4_0 included: each weight row decoded to floats
-   * and dotted with {@code x} as given, in Paternoster's own fixed order (batch invariant, not
-   * llama.cpp's order). Callers wanting llama.cpp's activation rounding apply
-   * {@link ActivationQuant#round} first.
-   */
-  public static void matmulFloat(Weight w, float[] x, int nTokens, float[] out, Parallel pool) {
-    Objects.requireNonNull(pool, "pool");
-    if (!w.type().supported) {
-      throw new IllegalArgumentException(w.name() + ": no matmul kernel for weight type " + w.type());
-    }
-    if (nTokens <= 0) return;
-    Objects.checkFromIndexSize(0, (long) nTokens * w.cols(), x.length);
-    Objects.checkFromIndexSize(0, (long) nTokens * w.rows(), out.length);
-    MatmulTask task = MatmulTask.forCurrentThread();
-    task.set(w, x, 0, w.cols(), nTokens, out, 0, w.rows());
-    try {
-      pool.forRange(w.rows(), task);
     } finally {
       task.clear();
     }
