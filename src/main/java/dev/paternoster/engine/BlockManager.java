@@ -36,8 +36,19 @@ final class BlockManager {
   private int tail = -1;
   private int numFree;
   private int numCachedFree;
+  private final boolean promptRowsMatter;
 
   BlockManager(int numPages, int pageSize) {
+    this(numPages, pageSize, false);
+  }
+
+  /**
+   * @param promptRowsMatter whether a position computed as a prompt row differs from the same token
+   *     computed as a generated one ({@code Model.promptRowsMatter}): pages are then keyed by their
+   *     prompt rows too, so K/V is reused only where it was computed the same way
+   */
+  BlockManager(int numPages, int pageSize, boolean promptRowsMatter) {
+    this.promptRowsMatter = promptRowsMatter;
     if (numPages < 1) throw new IllegalArgumentException("need at least one KV page");
     this.numPages = numPages;
     this.pageSize = pageSize;
@@ -189,6 +200,11 @@ final class BlockManager {
       int i = s.numHashed;
       long h = i == 0 ? SEED : s.pageHashes[i - 1];
       int off = i * pageSize;
+      if (promptRowsMatter) {
+        // how many of the page's positions are prompt rows (Batch.promptRow: the first P - P % 4)
+        int rows = Math.max(0, Math.min(pageSize, s.promptLen - s.promptLen % 4 - off));
+        h = mix(h ^ (0x5DEECE66DL * (rows + 1)));
+      }
       for (int k = 0; k < pageSize; k++) h = mix(h ^ (s.tokens[off + k] & 0xFFFFFFFFL));
       s.pageHashes[i] = h;
       s.numHashed++;

@@ -108,7 +108,7 @@ public final class Engine implements AutoCloseable {
     }
     this.maxModelLen = contextLen;
     this.kv = model.newKvCache(numPages, pageSize, config.kvCacheDtype());
-    this.blocks = new BlockManager(numPages, pageSize);
+    this.blocks = new BlockManager(numPages, pageSize, model.promptRowsMatter());
     this.scheduler = new Scheduler(blocks, config, maxSeqs, budget, r -> admittedUnpublished++);
     this.runner = new ModelRunner(model, kv, vocabSize, maxSeqs);
     this.sampler = new Sampler(vocabSize, tokenizer);

@@ -36,6 +36,7 @@ final class ModelRunner {
     int[] positions = new int[n];
     int[] seq = new int[n];
     int[][] blockTables = new int[entries.size()][];
+    int[] promptLengths = new int[entries.size()];
     int[] logitRows = new int[batch.numSampled()];
     int row = 0;
     int sampled = 0;
@@ -43,6 +44,7 @@ final class ModelRunner {
       ScheduledBatch.Entry e = entries.get(j);
       Sequence s = e.seq();
       blockTables[j] = Arrays.copyOf(s.blockTable, s.numPages);
+      promptLengths[j] = s.promptLen;
       for (int k = 0; k < e.numNew(); k++) {
         int pos = e.start() + k;
         tokens[row] = s.tokens[pos];
@@ -52,7 +54,7 @@ final class ModelRunner {
       }
       if (e.sample()) logitRows[sampled++] = row - 1;
     }
-    model.forward(new Batch(tokens, positions, seq, blockTables, logitRows), kv, logits);
+    model.forward(new Batch(tokens, positions, seq, blockTables, logitRows, promptLengths), kv, logits);
     return logits;
   }
 

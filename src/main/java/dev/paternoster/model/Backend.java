@@ -11,6 +11,17 @@ public interface Backend extends AutoCloseable {
   void matmul(Weight w, float[] x, int nTokens, float[] out);
 
   /**
+   * Which rows of the following matmuls llama.cpp multiplies as part of a prompt ({@link Batch#promptRow});
+   * null: none. Only a backend reproducing llama.cpp's arithmetic needs it.
+   */
+  default void promptRows(boolean[] rows) {}
+
+  /** Whether this backend multiplies {@code w} differently for prompt rows ({@link #promptRows}). */
+  default boolean ordersByPromptRow(Weight w) {
+    return false;
+  }
+
+  /**
    * Several matrices applied to the same input (q/k/v, gate/up): {@code outs[i] = ws[i] . x}, as
    * {@link #matmul(Weight, float[], int, float[])} would compute each. A backend may prepare the
    * input once for all of them (the CPU backend quantizes it once).

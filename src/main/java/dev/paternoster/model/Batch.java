@@ -15,10 +15,19 @@ package dev.paternoster.model;
  * @param seq sequence index of each token, into {@code blockTables}
  * @param blockTables per sequence: the KV pages holding its positions, in order
  * @param logitRows batch rows whose logits are wanted, in the order they are written to the output
+ * @param promptLengths per sequence, the length of its prompt, or null if unknown (see {@link #promptRow})
  */
-public record Batch(int[] tokens, int[] positions, int[] seq, int[][] blockTables, int[] logitRows) {
+public record Batch(int[] tokens, int[] positions, int[] seq, int[][] blockTables, int[] logitRows, int[] promptLengths) {
+
+  /** A batch without prompt lengths: every token is multiplied as llama.cpp multiplies a single token. */
+  public Batch(int[] tokens, int[] positions, int[] seq, int[][] blockTables, int[] logitRows) {
+    this(tokens, positions, seq, blockTables, logitRows, null);
+  }
 
   public Batch {
+    if (promptLengths != null && promptLengths.length != blockTables.length) {
+      throw new IllegalArgumentException("promptLengths must have one entry per sequence");
+    }
     int n = tokens.length;
     if (positions.length != n || seq.length != n) {
       throw new IllegalArgumentException("tokens, positions and seq must have the same length");
@@ -38,11 +47,28 @@ public record Batch(int[] tokens, int[] positions, int[] seq, int[][] blockTable
     return tokens.length;
   }
 
+  /**
+   * Whether llama.cpp, evaluating this token's sequence on its own, multiplies row i as part of its
+   * prompt batch in the 4-row kernels of repacked Q4_K matrices (the first {@code P - P % 4} of a
+   * prompt of P tokens) rather than as a single token. It depends only on the token's sequence and
+   * position, never on the batch, so results stay batch invariant.
+   */
+  public boolean promptRow(int i) {
+    if (promptLengths == null) return false;
+    int p = promptLengths[seq[i]];
+    return positions[i] < p - p % 4;
+  }
+
   /** A batch of one sequence, positions {@code start..start+ids.length-1}, logits for the last token. */
   public static Batch single(int[] ids, int start, int[] blockTable) {
+    return single(ids, start, blockTable, 0);
+  }
+
+  /** As {@link #single(int[], int, int[])}, for a sequence whose prompt has {@code promptLength} tokens. */
+  public static Batch single(int[] ids, int start, int[] blockTable, int promptLength) {
     int n = ids.length;
     int[] pos = new int[n];
     for (int i = 0; i < n; i++) pos[i] = start + i;
-    return new Batch(ids, pos, new int[n], new int[][] {blockTable}, new int[] {n - 1});
+    return new Batch(ids, pos, new int[n], new int[][] {blockTable}, new int[] {n - 1}, new int[] {promptLength});
   }
 }

@@ -5,6 +5,7 @@ import dev.paternoster.tensor.GGMLType;
 import dev.paternoster.tensor.Matmul;
 import dev.paternoster.tensor.Parallel;
 import dev.paternoster.tensor.Q8Activations;
+import dev.paternoster.tensor.Q8KActivations;
 import dev.paternoster.tensor.Weight;
 
 /**
@@ -23,11 +24,14 @@ public final class CpuBackend implements Backend {
   private float[] rounded = new float[0];
   // What of the current input is prepared (see multiply): its Q8_0 quantization in q8, its rounding
   // for activations of type roundedFor in rounded, both for rows of preparedCols values.
-  private boolean quantized;
+  private boolean quantized, quantizedK;
+  /** Rows llama.cpp multiplies in its prompt kernels (repacked Q4_K), or null. */
+  private boolean[] promptRows;
   private GGMLType roundedFor;
   private int preparedCols = -1;
   /** Activations quantized once for all the Q8_0/Q4_0 weights that read them. */
   private final Q8Activations q8 = new Q8Activations();
+  private final Q8KActivations q8k = new Q8KActivations();
 
   private final Numerics numerics;
 
@@ -63,9 +67,20 @@ public final class CpuBackend implements Backend {
     for (int i = 0; i < ws.length; i++) multiply(ws[i], x, nTokens, outs[i]);
   }
 
+  @Override
+  public void promptRows(boolean[] rows) {
+    promptRows = rows;
+  }
+
+  @Override
+  public boolean ordersByPromptRow(Weight w) {
+    return numerics == Numerics.LLAMACPP && Matmul.ordersByPromptRow(w);
+  }
+
   /** Forgets the prepared activations: the next {@link #multiply} reads a new input. */
   private void newInput() {
     quantized = false;
+    quantizedK = false;
     roundedFor = null;
     preparedCols = -1;
   }
@@ -83,6 +98,15 @@ public final class CpuBackend implements Backend {
         quantized = true;
       }
       Matmul.matmul(w, q8, out, 0, w.rows(), pool);
+      return;
+    }
+    if (Matmul.isKQuant(w.type()) && numerics == Numerics.LLAMACPP) {
+      // Q4_K/Q5_K/Q6_K: activations quantized to Q8_K, products computed as llama.cpp computes them
+      if (!quantizedK) {
+        q8k.quantize(x, 0, cols, nTokens, cols, pool);
+        quantizedK = true;
+      }
+      Matmul.matmul(w, q8k, promptRows, out, 0, w.rows(), pool);
       return;
     }
     // The float kernels: activations rounded as llama.cpp rounds them for this type (ActivationQuant)

@@ -32,6 +32,9 @@ public final class LlamaModel implements Model {
 
   // scratch, sized for maxTokens
   private final float[] x, xb, q, k, v, att, ffA, ffB, cos, sin, lastHidden;
+  private final boolean[] promptRows;
+  /** Whether a token's result depends on whether it is a prompt row (see {@link Batch#promptRow}). */
+  private final boolean promptRowsMatter;
   /** Per layer, the matrices that read one input (the backend may prepare that input once), and their outputs. */
   private final Weight[][] qkv, gateUp;
   private final float[][] qkvOut, gateUpOut;
@@ -54,6 +57,7 @@ public final class LlamaModel implements Model {
     float[] freqFactors = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", c.headDim() / 2) : null;
     this.rope = new Rope(c, freqFactors);
 
+    promptRows = new boolean[maxTokens];
     int n = maxTokens;
     x = new float[n * c.dim()];
     xb = new float[n * Math.max(c.dim(), c.qDim())];
@@ -74,6 +78,18 @@ public final class LlamaModel implements Model {
     }
     qkvOut = new float[][] {q, k, v};
     gateUpOut = new float[][] {ffA, ffB};
+    boolean matter = false;
+    for (LayerWeights lw : layers) {
+      for (Weight w : new Weight[] {lw.wq(), lw.wk(), lw.wv(), lw.wo(), lw.gate(), lw.up(), lw.down()}) {
+        matter |= backend.ordersByPromptRow(w);
+      }
+    }
+    this.promptRowsMatter = matter;
+  }
+
+  @Override
+  public boolean promptRowsMatter() {
+    return promptRowsMatter;
   }
 
   /**
@@ -200,6 +216,8 @@ public final class LlamaModel implements Model {
     }
     checkPages(batch, kv);
     rope.table(batch.positions(), n, cos, sin);
+    for (int t = 0; t < n; t++) promptRows[t] = batch.promptRow(t);
+    backend.promptRows(promptRows);
 
     for (int l = 0; l < c.layers(); l++) {
       LayerWeights w = layers[l];
@@ -240,6 +258,8 @@ public final class LlamaModel implements Model {
 
     int[] rows = batch.logitRows();
     for (int i = 0; i < nOut; i++) Ops.rmsnorm(lastHidden, i * dim, x, rows[i] * dim, outputNorm, dim, c.normEps());
+    // llama.cpp multiplies only the rows it wants logits of, one per sequence: single-token order
+    backend.promptRows(null);
     backend.matmul(output, lastHidden, nOut, logits);
   }
 

@@ -62,6 +62,12 @@ public final class Matmul {
       matmul(w, q, out, outOff, outStride, pool);
       return;
     }
+    if (llamaCpp && isKQuant(w.type())) {
+      Q8KActivations q = K_ACTIVATIONS.get();
+      q.quantize(x, xOff, xStride, nTokens, cols, pool);
+      matmul(w, q, null, out, outOff, outStride, pool);
+      return;
+    }
     MatmulTask task = MatmulTask.forCurrentThread();
     task.set(w, x, xOff, xStride, nTokens, out, outOff, outStride);
     try {
@@ -72,6 +78,42 @@ public final class Matmul {
   }
 
   private static final ThreadLocal<Q8Activations> ACTIVATIONS = ThreadLocal.withInitial(Q8Activations::new);
+  private static final ThreadLocal<Q8KActivations> K_ACTIVATIONS = ThreadLocal.withInitial(Q8KActivations::new);
+
+  /**
+   * Whether weights of type {@code t} are K-quants (Q4_K, Q5_K, Q6_K), which llama.cpp multiplies by
+   * activations quantized to Q8_K ({@link Q8KActivations}, {@link KQuantDot}).
+   */
+  public static boolean isKQuant(GGMLType t) {
+    return t == GGMLType.Q4_K || t == GGMLType.Q5_K || t == GGMLType.Q6_K;
+  }
+
+  /**
+   * Whether llama.cpp multiplies a prompt's rows of {@code w} in another order than single tokens
+   * (repacked Q4_K matrices: see {@link KQuantDot}), so that {@link #matmul(Weight, Q8KActivations,
+   * boolean[], float[], int, int, Parallel)}'s {@code promptRows} matter.
+   */
+  public static boolean ordersByPromptRow(Weight w) {
+    return KQuantDot.repacked(w);
+  }
+
+  /**
+   * K-quant weights times Q8_K activations, bit for bit as llama.cpp's x86 CPU backend:
+   * {@code out[outOff + t*outStride + r]} for every token t of {@code x} and row r. Tokens with
+   * {@code promptRows[t]} (null: none) are multiplied as llama.cpp multiplies a prompt's rows in
+   * repacked Q4_K matrices (see {@code Batch.promptRow}); the others as single tokens.
+   */
+  public static void matmul(Weight w, Q8KActivations x, boolean[] promptRows, float[] out, int outOff, int outStride, Parallel pool) {
+    Objects.requireNonNull(pool, "pool");
+    if (!isKQuant(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " weights do not take Q8_K activations");
+    if (x.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + x.cols() + " columns, the matrix " + w.cols());
+    int nTokens = x.tokens();
+    if (nTokens <= 0) return;
+    if (outStride < w.rows()) throw new IllegalArgumentException(w.name() + ": output stride " + outStride + " < rows " + w.rows());
+    Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + w.rows(), out.length);
+    if (promptRows != null && promptRows.length < nTokens) throw new IllegalArgumentException("promptRows shorter than the batch");
+    KQuantDot.matmul(w, x, promptRows, out, outOff, outStride, pool);
+  }
 
   /**
    * Whether weights of type {@code t} are multiplied as llama.cpp multiplies them, by activations
@@ -114,8 +156,8 @@ public final class Matmul {
       int c = t.blockSize == 1 ? cols + 5 : cols / t.blockSize * t.blockSize; // element types: a scalar tail
       float[] values = new float[rows * c];
       for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian();
-      // Q4_0: llama.cpp's order depends on whether the row count is a multiple of 8 (QuantDot)
-      for (int nr : quantizesActivations(t) ? new int[] {rows, rows + 5} : new int[] {rows}) {
+      // Q4_0/Q4_K: llama.cpp's order depends on whether the row count is a multiple of 8
+      for (int nr : quantizesActivations(t) || isKQuant(t) ? new int[] {rows, rows + 5} : new int[] {rows}) {
         Weight w = Quantize.weight("warm-up " + t, t, nr, c, java.util.Arrays.copyOf(values, nr * c));
         int maxTokens = 5; // 8x3, 8x2, 8x1, 1x3 and 1x1 tiles; QuantDot's 4- and 1-token tiles
         float[] x = new float[maxTokens * c];

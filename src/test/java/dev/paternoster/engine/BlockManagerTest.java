@@ -145,4 +145,24 @@ class BlockManagerTest {
     a.numPages = 1;
     assertThatThrownBy(() -> bm.deallocate(a)).hasMessageContaining("freed twice");
   }
+
+  @Test
+  void whenPromptRowsMatterAPageComputedAsGeneratedTokensIsNoHitForAPrompt() {
+    for (boolean matter : new boolean[] {false, true}) {
+      BlockManager bm = new BlockManager(8, 4, matter);
+      // A: a prompt of 5 tokens, then 3 generated: page 0 holds prompt rows, page 1 generated tokens
+      Sequence a = seq(Harness.prompt(3, 5), 3);
+      bm.allocate(a, bm.lookup(a), 5);
+      for (int t = 0; t < 3; t++) a.append(100 + t);
+      bm.mayAppend(a, 3);
+      compute(bm, a);
+      // B's prompt is A's 8 tokens and one more: as prompt rows, page 1 is computed in llama.cpp's prompt order
+      int[] prompt = java.util.Arrays.copyOf(a.tokens, 9);
+      prompt[8] = 7;
+      Sequence b = seq(prompt, 1);
+      assertThat(bm.lookup(b).count()).as("prompt rows matter: %s", matter).isEqualTo(matter ? 1 : 2);
+      bm.deallocate(a);
+      bm.checkInvariants(true);
+    }
+  }
 }

@@ -20,7 +20,8 @@ class BatchInvarianceTest {
       "models/tiny15m/tiny15m-q8_0.gguf, F16, LLAMACPP", "models/tiny15m/tiny15m-q4_0.gguf, F16, LLAMACPP",
       "models/tiny15m/tiny15m-q8_0.gguf, F16, FAST", "models/tiny15m/tiny15m-q4_0.gguf, F32, FAST",
       "models/tiny15m/tiny15m-f16.gguf, F16, LLAMACPP", "models/tiny15m/tiny15m-f16.gguf, F32, LLAMACPP",
-      "models/ktest/ktest-q4_k_m.gguf, F16, LLAMACPP", "models/ktest/ktest-q4_k_m.gguf, F32, LLAMACPP"})
+      "models/ktest/ktest-q4_k_m.gguf, F16, LLAMACPP", "models/ktest/ktest-q4_k_m.gguf, F32, LLAMACPP",
+      "models/ktest/ktest-q5_k_m.gguf, F16, LLAMACPP", "models/ktest/ktest-q4_k_m.gguf, F16, FAST"})
   void logitsDoNotDependOnBatchNeighboursOrChunking(String path, KvCacheDtype dtype, Numerics numerics) {
     try (LlamaModel m = LlamaModel.load(TestModels.require(path), 64, dev.paternoster.tensor.Parallel.shared(), numerics)) {
       int vocab = m.config().vocabSize();
@@ -32,7 +33,9 @@ class BatchInvarianceTest {
       // A alone, whole prompt in one call
       float[] alone = new float[vocab];
       try (KvCache kv = m.newKvCache(8, PAGE, dtype)) {
-        m.forward(Batch.single(a, 0, new int[] {0, 1, 2}), kv, alone);
+        // A's prompt is its first 34 tokens (prompt rows 0..31 in llama.cpp's order, see Batch.promptRow),
+        // the last 3 were generated
+        m.forward(Batch.single(a, 0, new int[] {0, 1, 2}, 34), kv, alone);
       }
 
       // A in chunks of 5, each chunk sharing the step with other sequences' tokens
@@ -54,7 +57,7 @@ class BatchInvarianceTest {
           for (int k = 0; k < na; k++, i++) { tok[i] = a[doneA + k]; pos[i] = doneA + k; seq[i] = 0; }
           for (int k = 0; k < nc; k++, i++) { tok[i] = c[doneC]; pos[i] = doneC; seq[i] = 2; }
           int[] rows = n > 1 ? new int[] {aStart + na - 1, 0} : new int[] {aStart + na - 1};
-          m.forward(new Batch(tok, pos, seq, tables, rows), kv, mixed);
+          m.forward(new Batch(tok, pos, seq, tables, rows, new int[] {34, 13, 9}), kv, mixed);
           doneA += na;
           doneB += nb;
           doneC += nc;

@@ -28,7 +28,7 @@ final class GreedyRun {
       int done = 0;
       while (done < prompt.length) {
         int n = Math.min(chunk, prompt.length - done);
-        m.forward(Batch.single(Arrays.copyOfRange(prompt, done, done + n), done, table), kv, logits);
+        m.forward(Batch.single(Arrays.copyOfRange(prompt, done, done + n), done, table, prompt.length), kv, logits);
         done += n;
       }
       List<Step> out = new ArrayList<>();
@@ -36,7 +36,7 @@ final class GreedyRun {
         double[] lp = logSoftmax(logits);
         int best = argmax(lp, banned);
         out.add(new Step(best, lp));
-        if (s + 1 < steps) m.forward(Batch.single(new int[] {best}, prompt.length + s, table), kv, logits);
+        if (s + 1 < steps) m.forward(Batch.single(new int[] {best}, prompt.length + s, table, prompt.length), kv, logits);
       }
       return out;
     }

@@ -38,7 +38,7 @@ final class Teacher {
         int first = Math.max(0, promptLen - 1 - done);
         int[] rows = new int[Math.max(0, n - first)];
         for (int i = 0; i < rows.length; i++) rows[i] = first + i;
-        m.forward(new Batch(part, pos, new int[n], new int[][] {table}, rows), kv, logits);
+        m.forward(new Batch(part, pos, new int[n], new int[][] {table}, rows, new int[] {promptLen}), kv, logits);
         for (int i = 0; i < rows.length; i++) {
           out.add(GreedyRun.logSoftmax(Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab)));
         }

@@ -30,6 +30,7 @@ final class FaultyModel implements Model {
   @Override public ModelConfig config() { return inner.config(); }
   @Override public Tokenizer tokenizer() { return inner.tokenizer(); }
   @Override public long kvBytesPerPage(int pageSize, dev.paternoster.model.KvCacheDtype dtype) { return inner.kvBytesPerPage(pageSize, dtype); }
+  @Override public boolean promptRowsMatter() { return inner.promptRowsMatter(); }
   @Override public KvCache newKvCache(int numPages, int pageSize, dev.paternoster.model.KvCacheDtype dtype) { return inner.newKvCache(numPages, pageSize, dtype); }
   @Override public int maxBatchTokens() { return inner.maxBatchTokens(); }
 
