@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -40,8 +39,8 @@ final class KQuantDot implements Parallel.RangeTask {
   private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-  /** Super-blocks decoded per chunk. */
-  private static final int CHUNK = 4;
+  /** Row pairs per work item: their decoded super-block (8 x 2.3 KB) and a token group's activations fit in L1. */
+  private static final int GROUP = 8;
   /** Scratch floats per (pair, super-block): W (512), D (16), DMIN (16), MIN or SC0 (16), SC1 (16). */
   private static final int PSB = 576;
   private static final int D_AT = 512, DMIN_AT = 528, MIN_AT = 544, SC0_AT = 544, SC1_AT = 560;
@@ -51,6 +50,9 @@ final class KQuantDot implements Parallel.RangeTask {
   private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
   private static final VectorMask<Integer> LANES_0_7 = VectorMask.fromLong(I, 0x00FFL);
   private static final VectorMask<Integer> LANES_8_15 = VectorMask.fromLong(I, 0xFF00L);
+  private static final VectorMask<Float> LANES_4_7 = VectorMask.fromLong(F, 0x00F0L);
+  private static final VectorMask<Float> LANES_8_11 = VectorMask.fromLong(F, 0x0F00L);
+  private static final VectorMask<Float> LANES_12_15 = VectorMask.fromLong(F, 0xF000L);
   private static final VectorShuffle<Float> XOR1 = VectorShuffle.fromOp(F, i -> i ^ 1);
   private static final VectorShuffle<Float> XOR2 = VectorShuffle.fromOp(F, i -> i ^ 2);
   private static final VectorShuffle<Float> XOR4 = VectorShuffle.fromOp(F, i -> i ^ 4);
@@ -70,27 +72,20 @@ final class KQuantDot implements Parallel.RangeTask {
     return r;
   }
 
-  /** Q6_K scales: lanes h*8+m take sc_h[2c + m/4] from (row a's 16 scales, row b's 16 scales). */
-  private static final IntVector[] Q6_SCALE = new IntVector[8];
-  private static final IntVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));
-  private static final IntVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
-
-  static {
-    for (int c = 0; c < 8; c++) {
-      int cc = c;
-      Q6_SCALE[c] = indices(i -> (i < 8 ? 0 : 16) + 2 * cc + (i % 8) / 4);
-    }
-  }
-
   private static IntVector indices(java.util.function.IntUnaryOperator f) {
     int[] v = new int[16];
     for (int i = 0; i < 16; i++) v[i] = f.applyAsInt(i);
     return IntVector.fromArray(I, v, 0);
   }
 
-  /** The vector kernels read rows 1 .. rows-2 only (see {@link QuantDot#vectorizable}); K-quant rows span at least 144 bytes. */
+  /**
+   * The vector kernels read row pairs with masked 64-byte loads: row a's reach forward from the
+   * bytes used, row b's start 32 bytes before them, so both stay inside the pair's two rows (a
+   * masked load whose span leaves the segment is checked lane by lane, slowly). An odd last row is
+   * therefore read as row b of the pair (rows-2, rows-1). One row alone takes the scalar code.
+   */
   static boolean vectorizable(Weight w) {
-    return QuantDot.VECTOR && w.rows() >= 3;
+    return QuantDot.VECTOR && w.rows() >= 2;
   }
 
   /** Whether llama.cpp repacks this matrix (Q4_K with a multiple of 8 rows, not the embedding table). */
@@ -102,8 +97,10 @@ final class KQuantDot implements Parallel.RangeTask {
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static final class Scratch {
-    final float[] w = new float[CHUNK * PSB];
+    final float[] w = new float[GROUP * PSB];
+    final long[] rowA = new long[GROUP], rowB = new long[GROUP];
     final float[] small = new float[32];
+    final float[] part = new float[4 * 64];
     float[] state = new float[0];
     // the scalar rows' activations, as the reference takes them
     int[] q = new int[0], bs = new int[0];
@@ -126,7 +123,7 @@ final class KQuantDot implements Parallel.RangeTask {
     task.outOff = outOff;
     task.outStride = outStride;
     try {
-      if (vectorizable(w)) pool.forRange((w.rows() + 1) / 2, task);
+      if (vectorizable(w)) pool.forRange(((w.rows() + 1) / 2 + GROUP - 1) / GROUP, task);
       else pool.forRange(w.rows(), task::scalarRows);
     } finally {
       task.w = null;
@@ -136,84 +133,89 @@ final class KQuantDot implements Parallel.RangeTask {
     }
   }
 
-  private static int inner(int r, int rows) {
-    return r <= 0 ? 1 : Math.min(r, rows - 2);
-  }
-
-  private static boolean interior(int r, int rows) {
-    return r > 0 && r < rows - 1;
-  }
-
   @Override
-  public void run(int p0, int p1) {
+  public void run(int g0, int g1) {
     Scratch sc = SCRATCH.get();
-    int nt = x.nTokens, supers = x.supers, rows = w.rows();
-    if (sc.state.length < nt * ST) sc.state = new float[nt * ST];
-    float[] s = sc.w, st = sc.state;
+    int nt = x.nTokens, supers = x.supers, rows = w.rows(), pairs = (rows + 1) / 2;
+    if (sc.state.length < GROUP * nt * ST) sc.state = new float[GROUP * nt * ST];
+    float[] s = sc.w, st = sc.state, part = sc.part;
     GGMLType type = w.type();
     boolean repacked = repacked(w);
+    int kind = switch (type) {
+      case Q6_K -> KIND_Q6;
+      case Q5_K -> KIND_Q5;
+      default -> repacked ? KIND_Q4_REPACKED : KIND_Q4;
+    };
     MemorySegment data = w.data();
-    for (int p = p0; p < p1; p++) {
-      int r0 = 2 * p, r1 = 2 * p + 1;
-      int ra = inner(r0, rows), rb = inner(r1, rows);
-      boolean hasA = interior(r0, rows), hasB = interior(r1, rows);
-      Arrays.fill(st, 0, nt * ST, 0f);
-      for (int cb = 0; cb < supers; cb += CHUNK) {
-        int nb = Math.min(CHUNK, supers - cb);
-        for (int b = 0; b < nb; b++) {
-          long oa = w.rowOffset(ra) + (long) (cb + b) * type.blockBytes;
-          long ob = w.rowOffset(rb) + (long) (cb + b) * type.blockBytes;
+    long[] rowA = sc.rowA, rowB = sc.rowB;
+    for (int g = g0; g < g1; g++) {
+      int p0 = g * GROUP, np = Math.min(GROUP, pairs - p0);
+      for (int j = 0; j < np; j++) {
+        int p = p0 + j;
+        // rows 2p, 2p+1; an odd last row is row b of the pair (rows-2, rows-1), row a's lanes unused
+        boolean tail = 2 * p + 1 >= rows;
+        rowA[j] = w.rowOffset(tail ? rows - 2 : 2 * p);
+        rowB[j] = w.rowOffset(tail ? rows - 1 : 2 * p + 1);
+      }
+      Arrays.fill(st, 0, np * nt * ST, 0f);
+      for (int b = 0; b < supers; b++) {
+        long bo = (long) b * type.blockBytes;
+        for (int j = 0; j < np; j++) {
           switch (type) {
-            case Q6_K -> decodeQ6(data, oa, ob, hasA, hasB, s, b * PSB);
-            case Q5_K -> decodeQ45(data, oa, ob, hasA, hasB, true, s, b * PSB, sc.small);
-            default -> decodeQ45(data, oa, ob, hasA, hasB, false, s, b * PSB, sc.small);
+            case Q6_K -> decodeQ6(data, rowA[j] + bo, rowB[j] + bo, s, j * PSB);
+            case Q5_K -> decodeQ45(data, rowA[j] + bo, rowB[j] + bo, true, s, j * PSB, sc.small);
+            default -> decodeQ45(data, rowA[j] + bo, rowB[j] + bo, false, s, j * PSB, sc.small);
           }
         }
-        for (int t = 0; t < nt; t++) {
-          int ao = (t * x.chunks + 8 * cb) * 64, so = (t * supers + cb);
-          switch (type) {
-            case Q6_K -> q6(s, nb, x.a, ao, x.d, x.sums, so, st, t * ST);
-            case Q5_K -> q5(s, nb, x.a, ao, x.d, x.sums, so, st, t * ST);
-            default -> {
-              if (!repacked) q4(s, nb, x.a, ao, x.d, x.sums, so, st, t * ST);
-              else if (promptRows != null && promptRows[t]) q4Gemm(s, nb, x.a, ao, x.d, x.sums, so, st, t * ST);
-              else q4Gemv(s, nb, x.a, ao, x.d, x.sums, so, st, t * ST);
-            }
+        // tokens outer, pairs inner: a token group's activations (8 KB) stay in L1 for all pairs
+        int stride = x.chunks * 64, t = 0;
+        for (; t + 4 <= nt; t += 4) {
+          int ao = (t * x.chunks + 8 * b) * 64;
+          for (int j = 0; j < np; j++) {
+            partials4(s, j * PSB, x.a, ao, ao + stride, ao + 2 * stride, ao + 3 * stride, part);
+            for (int k = 0; k < 4; k++) epilogue(kind, s, j * PSB, part, 64 * k, t + k, b, st, (j * nt + t + k) * ST);
+          }
+        }
+        for (; t < nt; t++) {
+          int ao = (t * x.chunks + 8 * b) * 64;
+          for (int j = 0; j < np; j++) {
+            partials1(s, j * PSB, x.a, ao, part);
+            epilogue(kind, s, j * PSB, part, 0, t, b, st, (j * nt + t) * ST);
           }
         }
       }
-      for (int t = 0; t < nt; t++) {
-        int o = outOff + t * outStride, so = t * ST;
-        for (int h = 0; h < 2; h++) {
-          int r = 2 * p + h;
-          if (r >= rows) break;
-          int l = so + 8 * h, m = so + 16 + 8 * h;
-          float acc = ((st[l] + st[l + 4]) + (st[l + 2] + st[l + 6])) + ((st[l + 1] + st[l + 5]) + (st[l + 3] + st[l + 7]));
-          out[o + r] = switch (type) {
-            case Q6_K -> acc;
-            case Q5_K -> acc + st[m];
-            default -> repacked ? st[l] - st[m] : acc + ((st[m] + st[m + 4]) + (st[m + 2] + st[m + 6]));
-          };
+      for (int j = 0; j < np; j++) {
+        int p = p0 + j;
+        boolean tail = 2 * p + 1 >= rows;
+        for (int t = 0; t < nt; t++) {
+          int o = outOff + t * outStride, so = (j * nt + t) * ST;
+          for (int h = tail ? 1 : 0; h < 2; h++) {
+            int r = tail ? rows - 1 : 2 * p + h;
+            int l = so + 8 * h, m = so + 16 + 8 * h;
+            float acc = ((st[l] + st[l + 4]) + (st[l + 2] + st[l + 6])) + ((st[l + 1] + st[l + 5]) + (st[l + 3] + st[l + 7]));
+            out[o + r] = switch (kind) {
+              case KIND_Q6 -> acc;
+              case KIND_Q5 -> acc + st[m];
+              case KIND_Q4 -> acc + ((st[m] + st[m + 4]) + (st[m + 2] + st[m + 6]));
+              default -> st[l] - st[m];
+            };
+          }
         }
       }
     }
-    // the first and last rows, which the vectors did not read
-    if (p0 == 0) scalarRows(0, 1);
-    if (2 * p1 >= rows) scalarRows(rows - 1, rows);
   }
 
   // Vectors never cross a method boundary below (a vector passed to a method C2 does not inline is boxed).
 
   /**
    * Q4_K/Q5_K super-block of rows a and b into scratch: W vectors (sub-block scale times quant),
-   * D = (d_a x8, d_b x8), DMIN likewise, MIN lanes h*8+j = min_h[j]. Rows without results get 0 scales.
+   * D = (d_a x8, d_b x8), DMIN likewise, MIN lanes h*8+j = min_h[j].
    */
-  private static void decodeQ45(MemorySegment data, long oa, long ob, boolean hasA, boolean hasB, boolean five,
-      float[] s, int o, float[] small) {
-    float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
-    float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
-    float ma = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 2)) : 0f;
-    float mb = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2)) : 0f;
+  private static void decodeQ45(MemorySegment data, long oa, long ob, boolean five, float[] s, int o, float[] small) {
+    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
+    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
+    float ma = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 2));
+    float mb = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2));
     FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
     FloatVector.broadcast(F, ma).blend(mb, UPPER).intoArray(s, o + DMIN_AT);
     for (int j = 0; j < 8; j++) {
@@ -224,9 +226,8 @@ final class KQuantDot implements Parallel.RangeTask {
       s[o + MIN_AT + 8 + j] = sb >> 8;
     }
     long qa = oa + (five ? 48 : 16), qb = ob + (five ? 48 : 16);
-    IntVector qh = five
-        ? IntVector.fromMemorySegment(I, data, oa + 16, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE, LANES_8_15))
-        : null;
+    // Q5_K's fifth bits (for Q4_K these bytes are quants, loaded but unused: no null vector for C2 to box)
+    IntVector qh = IntVector.fromMemorySegment(I, data, oa + 16, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE, LANES_8_15));
     for (int g = 0; g < 4; g++) {
       IntVector q = IntVector.fromMemorySegment(I, data, qa + 32 * g, LE, LANES_0_7)
           .or(IntVector.fromMemorySegment(I, data, qb + 32 * g - 32, LE, LANES_8_15));
@@ -248,180 +249,169 @@ final class KQuantDot implements Parallel.RangeTask {
    * Q6_K super-block of rows a and b into scratch: W vectors (scale times the unsigned 6-bit quant),
    * D, and SC0/SC1 lanes h*8+m = sc_h[2m], sc_h[2m+1] (for the {@code -32} offset term).
    */
-  private static void decodeQ6(MemorySegment data, long oa, long ob, boolean hasA, boolean hasB, float[] s, int o) {
-    float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 208)) : 0f;
-    float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 208)) : 0f;
+  private static void decodeQ6(MemorySegment data, long oa, long ob, float[] s, int o) {
+    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 208));
+    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 208));
     FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
-    IntVector sa = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, oa + 192, LE).convertShape(VectorOperators.B2I, I, 0);
-    IntVector sb = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_128, data, ob + 192, LE).convertShape(VectorOperators.B2I, I, 0);
-    ((FloatVector) EVEN.selectFrom(sa, sb).convert(VectorOperators.I2F, 0)).intoArray(s, o + SC0_AT);
-    ((FloatVector) ODD.selectFrom(sa, sb).convert(VectorOperators.I2F, 0)).intoArray(s, o + SC1_AT);
-    for (int hf = 0; hf < 2; hf++) {
-      long la = oa + 64L * hf, lb = ob + 64L * hf, ha = oa + 128 + 32L * hf, hb = ob + 128 + 32L * hf;
-      IntVector l0 = IntVector.fromMemorySegment(I, data, la, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, lb - 32, LE, LANES_8_15));
-      IntVector l1 = IntVector.fromMemorySegment(I, data, la + 32, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, lb, LE, LANES_8_15));
+    // the 16 signed scales of each row, as floats: SC0/SC1 lanes h*8+m = sc_h[2m], sc_h[2m+1]
+    for (int m = 0; m < 8; m++) {
+      s[o + SC0_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 192 + 2 * m);
+      s[o + SC1_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 193 + 2 * m);
+      s[o + SC0_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 192 + 2 * m);
+      s[o + SC1_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 193 + 2 * m);
+    }
+    // one loop body (C2 inlines and intrinsifies a small method whole; unrolled code hit its node limit)
+    for (int c = 0; c < 8; c++) {
+      // chunk c = 4*half + quarter: ql bytes at 64*half + 32*(quarter&1), low nibbles for quarters 0-1,
+      // high for 2-3; the top two bits from qh[32*half ..] bits 2*quarter
+      int half = c >> 2, quarter = c & 3;
+      long la = oa + 64L * half + 32 * (quarter & 1), lb = ob + 64L * half + 32 * (quarter & 1);
+      long ha = oa + 128 + 32L * half, hb = ob + 128 + 32L * half;
+      IntVector ql = IntVector.fromMemorySegment(I, data, la, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, lb - 32, LE, LANES_8_15));
       IntVector qh = IntVector.fromMemorySegment(I, data, ha, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, hb - 32, LE, LANES_8_15));
-      for (int quarter = 0; quarter < 4; quarter++) {
-        int c = 4 * hf + quarter;
-        IntVector l = (quarter & 1) == 0 ? l0 : l1;
-        IntVector lo = quarter < 2 ? l.and(0x0F0F0F0F) : l.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F);
-        IntVector q = lo.or(qh.lanewise(VectorOperators.LSHR, 2 * quarter).and(0x03030303).lanewise(VectorOperators.LSHL, 4));
-        FloatVector scale = (FloatVector) Q6_SCALE[c].selectFrom(sa, sb).convert(VectorOperators.I2F, 0);
-        int wo = o + c * 64;
-        ((FloatVector) q.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo);
-        ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 16);
-        ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 32);
-        ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 48);
-      }
+      IntVector q = ql.lanewise(VectorOperators.LSHR, 4 * (quarter >> 1)).and(0x0F0F0F0F)
+          .or(qh.lanewise(VectorOperators.LSHR, 2 * quarter).and(0x03030303).lanewise(VectorOperators.LSHL, 4));
+      // lanes h*8+m: sc_h[2c + m/4] (SC0 lane h*8+c holds sc_h[2c], SC1 sc_h[2c+1])
+      FloatVector scale = FloatVector.broadcast(F, s[o + SC0_AT + c]).blend(s[o + SC1_AT + c], LANES_4_7)
+          .blend(s[o + SC0_AT + 8 + c], LANES_8_11).blend(s[o + SC1_AT + 8 + c], LANES_12_15);
+      int wo = o + c * 64;
+      ((FloatVector) q.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo);
+      ((FloatVector) q.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 16);
+      ((FloatVector) q.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 32);
+      ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 48);
     }
   }
 
-  /** Q6_K, one token over nb decoded super-blocks: two exact half sums, ints, the offset term, one FMA per lane. */
-  private static void q6(float[] s, int nb, float[] a, int ao, float[] ad, float[] sums, int so, float[] st, int sto) {
-    FloatVector acc = FloatVector.fromArray(F, st, sto);
-    for (int b = 0; b < nb; b++) {
-      int o = b * PSB, ab = ao + b * 512;
-      FloatVector h0 = FloatVector.zero(F), h1 = FloatVector.zero(F);
-      for (int c = 0; c < 4; c++) {
-        int wo = o + c * 64, xo = ab + c * 64;
-        h0 = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), h0);
-        h0 = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), h0);
-        h0 = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), h0);
-        h0 = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), h0);
+  /**
+   * The exact integer lane sums of one decoded super-block (at {@code s[o..]}) with 4 tokens
+   * (activations at {@code a[ao0..]} .. {@code a[ao3..]}), per 64-value group g:
+   * {@code part[t*64 + g*16 ..]} = sum over chunks 2g, 2g+1 and k of {@code W_k * A_k}. Each weight
+   * vector is loaded once for the 4 tokens.
+   */
+  private static void partials4(float[] s, int o, float[] a, int ao0, int ao1, int ao2, int ao3, float[] part) {
+    for (int g = 0; g < 4; g++) {
+      FloatVector p0 = FloatVector.zero(F), p1 = FloatVector.zero(F), p2 = FloatVector.zero(F), p3 = FloatVector.zero(F);
+      for (int j = 0; j < 8; j++) {
+        int off = g * 128 + j * 16;
+        FloatVector w = FloatVector.fromArray(F, s, o + off);
+        p0 = w.fma(FloatVector.fromArray(F, a, ao0 + off), p0);
+        p1 = w.fma(FloatVector.fromArray(F, a, ao1 + off), p1);
+        p2 = w.fma(FloatVector.fromArray(F, a, ao2 + off), p2);
+        p3 = w.fma(FloatVector.fromArray(F, a, ao3 + off), p3);
       }
-      for (int c = 4; c < 8; c++) {
-        int wo = o + c * 64, xo = ab + c * 64;
-        h1 = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), h1);
-        h1 = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), h1);
-        h1 = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), h1);
-        h1 = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), h1);
-      }
-      int sb = (so + b) * Q8KActivations.SUMS;
-      // 32 * (bsums[2m]*sc[2m] + bsums[2m+1]*sc[2m+1]): exact in float (below 2^24)
-      FloatVector off = FloatVector.fromArray(F, sums, sb + 16).mul(FloatVector.fromArray(F, s, o + SC0_AT))
-          .add(FloatVector.fromArray(F, sums, sb + 32).mul(FloatVector.fromArray(F, s, o + SC1_AT))).mul(32f);
-      IntVector sumi = ((IntVector) h0.convert(VectorOperators.F2I, 0)).add((IntVector) h1.convert(VectorOperators.F2I, 0))
-          .sub((IntVector) off.convert(VectorOperators.F2I, 0));
-      FloatVector d = FloatVector.fromArray(F, s, o + D_AT).mul(ad[so + b]);
-      acc = d.fma((FloatVector) sumi.convert(VectorOperators.I2F, 0), acc);
+      p0.intoArray(part, g * 16);
+      p1.intoArray(part, 64 + g * 16);
+      p2.intoArray(part, 128 + g * 16);
+      p3.intoArray(part, 192 + g * 16);
     }
-    acc.intoArray(st, sto);
   }
 
-  /** Q5_K, one token: exact lane sums, one FMA per lane; the mins' sum per row into {@code summs} (lanes of the row's half). */
-  private static void q5(float[] s, int nb, float[] a, int ao, float[] ad, float[] sums, int so, float[] st, int sto) {
-    FloatVector acc = FloatVector.fromArray(F, st, sto), summs = FloatVector.fromArray(F, st, sto + 16);
-    for (int b = 0; b < nb; b++) {
-      int o = b * PSB, ab = ao + b * 512;
-      FloatVector sum = FloatVector.zero(F);
-      for (int c = 0; c < 8; c++) {
-        int wo = o + c * 64, xo = ab + c * 64;
-        sum = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), sum);
-        sum = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), sum);
-        sum = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), sum);
-        sum = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), sum);
+  /** {@link #partials4} for one token. */
+  private static void partials1(float[] s, int o, float[] a, int ao, float[] part) {
+    for (int g = 0; g < 4; g++) {
+      FloatVector p0 = FloatVector.zero(F);
+      for (int j = 0; j < 8; j++) {
+        int off = g * 128 + j * 16;
+        p0 = FloatVector.fromArray(F, s, o + off).fma(FloatVector.fromArray(F, a, ao + off), p0);
       }
-      float da = ad[so + b];
-      // mins: sum_j min[j] * (bsums[2j] + bsums[2j+1]), exact, summed over each half's 8 lanes
-      FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, (so + b) * Q8KActivations.SUMS));
-      mp = mp.add(mp.rearrange(XOR1));
-      mp = mp.add(mp.rearrange(XOR2));
-      mp = mp.add(mp.rearrange(XOR4));
-      summs = FloatVector.fromArray(F, s, o + DMIN_AT).mul(-da).fma(mp, summs);
-      acc = FloatVector.fromArray(F, s, o + D_AT).mul(da).fma(sum, acc);
+      p0.intoArray(part, g * 16);
     }
-    acc.intoArray(st, sto);
-    summs.intoArray(st, sto + 16);
   }
 
-  /** Q4_K in vec_dot order, one token: as Q5_K, the mins in four lanes per row (lanes 0, 2, 4, 6 of the row's half). */
-  private static void q4(float[] s, int nb, float[] a, int ao, float[] ad, float[] sums, int so, float[] st, int sto) {
-    FloatVector acc = FloatVector.fromArray(F, st, sto), accM = FloatVector.fromArray(F, st, sto + 16);
-    for (int b = 0; b < nb; b++) {
-      int o = b * PSB, ab = ao + b * 512;
-      FloatVector sum = FloatVector.zero(F);
-      for (int c = 0; c < 8; c++) {
-        int wo = o + c * 64, xo = ab + c * 64;
-        sum = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), sum);
-        sum = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), sum);
-        sum = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), sum);
-        sum = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), sum);
-      }
-      float da = ad[so + b];
-      FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, (so + b) * Q8KActivations.SUMS));
-      mp = mp.add(mp.rearrange(XOR1)); // lane 2t: min[2t]*.. + min[2t+1]*.., llama.cpp's madd lane t
-      accM = FloatVector.fromArray(F, s, o + DMIN_AT).mul(-da).fma(mp, accM);
-      acc = FloatVector.fromArray(F, s, o + D_AT).mul(da).fma(sum, acc);
-    }
-    acc.intoArray(st, sto);
-    accM.intoArray(st, sto + 16);
+  /**
+   * Q6_K, one token and super-block: the two halves' sums (each exact in float) added as ints, the
+   * {@code -32} offset term, one FMA per lane. {@code pp}: the token's partials; {@code sb}: its
+   * Q8_K sums for this super-block; {@code da}: its scale.
+   */
+  private static void q6(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto) {
+    FloatVector h0 = FloatVector.fromArray(F, part, pp).add(FloatVector.fromArray(F, part, pp + 16));
+    FloatVector h1 = FloatVector.fromArray(F, part, pp + 32).add(FloatVector.fromArray(F, part, pp + 48));
+    // 32 * (bsums[2m]*sc[2m] + bsums[2m+1]*sc[2m+1]): exact in float (below 2^24)
+    FloatVector off = FloatVector.fromArray(F, sums, sb + 16).mul(FloatVector.fromArray(F, s, o + SC0_AT))
+        .add(FloatVector.fromArray(F, sums, sb + 32).mul(FloatVector.fromArray(F, s, o + SC1_AT))).mul(32f);
+    IntVector sumi = ((IntVector) h0.convert(VectorOperators.F2I, 0)).add((IntVector) h1.convert(VectorOperators.F2I, 0))
+        .sub((IntVector) off.convert(VectorOperators.F2I, 0));
+    FloatVector.fromArray(F, s, o + D_AT).mul(da).fma((FloatVector) sumi.convert(VectorOperators.I2F, 0), FloatVector.fromArray(F, st, sto))
+        .intoArray(st, sto);
   }
 
-  /** Repacked Q4_K, gemv chain: per super-block the row's whole integer sum (ints past 2^24), one FMA per row. */
-  private static void q4Gemv(float[] s, int nb, float[] a, int ao, float[] ad, float[] sums, int so, float[] st, int sto) {
+  /** Q5_K, one token and super-block: one FMA per lane; the mins' sum per row into {@code summs} (every lane of the row's half). */
+  private static void q5(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto) {
+    FloatVector sum = FloatVector.fromArray(F, part, pp).add(FloatVector.fromArray(F, part, pp + 16))
+        .add(FloatVector.fromArray(F, part, pp + 32)).add(FloatVector.fromArray(F, part, pp + 48));
+    // mins: sum_j min[j] * (bsums[2j] + bsums[2j+1]), exact, summed over each half's 8 lanes
+    FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, sb));
+    mp = mp.add(mp.rearrange(XOR1));
+    mp = mp.add(mp.rearrange(XOR2));
+    mp = mp.add(mp.rearrange(XOR4));
+    FloatVector.fromArray(F, s, o + DMIN_AT).mul(-da).fma(mp, FloatVector.fromArray(F, st, sto + 16)).intoArray(st, sto + 16);
+    FloatVector.fromArray(F, s, o + D_AT).mul(da).fma(sum, FloatVector.fromArray(F, st, sto)).intoArray(st, sto);
+  }
+
+  /** Q4_K in vec_dot order: as Q5_K, the mins in four lanes per row (lanes 0, 2, 4, 6 of the row's half). */
+  private static void q4(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto) {
+    FloatVector sum = FloatVector.fromArray(F, part, pp).add(FloatVector.fromArray(F, part, pp + 16))
+        .add(FloatVector.fromArray(F, part, pp + 32)).add(FloatVector.fromArray(F, part, pp + 48));
+    FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, sb));
+    mp = mp.add(mp.rearrange(XOR1)); // lane 2t: min[2t]*.. + min[2t+1]*.., llama.cpp's madd lane t
+    FloatVector.fromArray(F, s, o + DMIN_AT).mul(-da).fma(mp, FloatVector.fromArray(F, st, sto + 16)).intoArray(st, sto + 16);
+    FloatVector.fromArray(F, s, o + D_AT).mul(da).fma(sum, FloatVector.fromArray(F, st, sto)).intoArray(st, sto);
+  }
+
+  /** Repacked Q4_K, gemv chain: the row's whole integer sum (ints past 2^24), one FMA per row and super-block. */
+  private static void q4Gemv(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto) {
+    FloatVector h0 = FloatVector.fromArray(F, part, pp).add(FloatVector.fromArray(F, part, pp + 16));
+    FloatVector h1 = FloatVector.fromArray(F, part, pp + 32).add(FloatVector.fromArray(F, part, pp + 48));
+    IntVector isum = ((IntVector) h0.convert(VectorOperators.F2I, 0)).add((IntVector) h1.convert(VectorOperators.F2I, 0));
+    isum = isum.add(isum.rearrange(IXOR1));
+    isum = isum.add(isum.rearrange(IXOR2));
+    isum = isum.add(isum.rearrange(IXOR4));
+    FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, sb));
+    mp = mp.add(mp.rearrange(XOR1));
+    mp = mp.add(mp.rearrange(XOR2));
+    mp = mp.add(mp.rearrange(XOR4));
+    ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, s, o + D_AT).mul(da), FloatVector.fromArray(F, st, sto))
+        .intoArray(st, sto);
+    mp.fma(FloatVector.fromArray(F, s, o + DMIN_AT).mul(da), FloatVector.fromArray(F, st, sto + 16)).intoArray(st, sto + 16);
+  }
+
+  /** Repacked Q4_K, gemm chain (prompt rows): one FMA per row and 64 values (sums exact in float). */
+  private static void q4Gemm(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto) {
     FloatVector acc = FloatVector.fromArray(F, st, sto), accMin = FloatVector.fromArray(F, st, sto + 16);
-    for (int b = 0; b < nb; b++) {
-      int o = b * PSB, ab = ao + b * 512;
-      FloatVector h0 = FloatVector.zero(F), h1 = FloatVector.zero(F);
-      for (int c = 0; c < 4; c++) {
-        int wo = o + c * 64, xo = ab + c * 64;
-        h0 = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), h0);
-        h0 = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), h0);
-        h0 = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), h0);
-        h0 = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), h0);
-      }
-      for (int c = 4; c < 8; c++) {
-        int wo = o + c * 64, xo = ab + c * 64;
-        h1 = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), h1);
-        h1 = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), h1);
-        h1 = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), h1);
-        h1 = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), h1);
-      }
-      IntVector isum = ((IntVector) h0.convert(VectorOperators.F2I, 0)).add((IntVector) h1.convert(VectorOperators.F2I, 0));
-      isum = isum.add(isum.rearrange(IXOR1));
-      isum = isum.add(isum.rearrange(IXOR2));
-      isum = isum.add(isum.rearrange(IXOR4));
-      float da = ad[so + b];
-      FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, (so + b) * Q8KActivations.SUMS));
-      mp = mp.add(mp.rearrange(XOR1));
-      mp = mp.add(mp.rearrange(XOR2));
-      mp = mp.add(mp.rearrange(XOR4));
-      acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, s, o + D_AT).mul(da), acc);
-      accMin = mp.fma(FloatVector.fromArray(F, s, o + DMIN_AT).mul(da), accMin);
+    FloatVector ds = FloatVector.fromArray(F, s, o + D_AT).mul(da), dms = FloatVector.fromArray(F, s, o + DMIN_AT).mul(da);
+    FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, sb));
+    mp = mp.add(mp.rearrange(XOR1)); // lane 2g (of each half): the 64 values' min term
+    for (int g = 0; g < 4; g++) {
+      FloatVector sum = FloatVector.fromArray(F, part, pp + 16 * g);
+      sum = sum.add(sum.rearrange(XOR1));
+      sum = sum.add(sum.rearrange(XOR2));
+      sum = sum.add(sum.rearrange(XOR4));
+      acc = sum.fma(ds, acc);
+      accMin = mp.rearrange(MIN_PAIR[g]).fma(dms, accMin);
     }
     acc.intoArray(st, sto);
     accMin.intoArray(st, sto + 16);
   }
 
-  /** Repacked Q4_K, gemm chain: one FMA per row and 64 values (sums exact in float). */
-  private static void q4Gemm(float[] s, int nb, float[] a, int ao, float[] ad, float[] sums, int so, float[] st, int sto) {
-    FloatVector acc = FloatVector.fromArray(F, st, sto), accMin = FloatVector.fromArray(F, st, sto + 16);
-    for (int b = 0; b < nb; b++) {
-      int o = b * PSB, ab = ao + b * 512;
-      float da = ad[so + b];
-      FloatVector ds = FloatVector.fromArray(F, s, o + D_AT).mul(da), dms = FloatVector.fromArray(F, s, o + DMIN_AT).mul(da);
-      FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, (so + b) * Q8KActivations.SUMS));
-      mp = mp.add(mp.rearrange(XOR1)); // lane 2g (of each half): the 64 values' min term
-      for (int g = 0; g < 4; g++) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int c = 2 * g; c < 2 * g + 2; c++) {
-          int wo = o + c * 64, xo = ab + c * 64;
-          sum = FloatVector.fromArray(F, s, wo).fma(FloatVector.fromArray(F, a, xo), sum);
-          sum = FloatVector.fromArray(F, s, wo + 16).fma(FloatVector.fromArray(F, a, xo + 16), sum);
-          sum = FloatVector.fromArray(F, s, wo + 32).fma(FloatVector.fromArray(F, a, xo + 32), sum);
-          sum = FloatVector.fromArray(F, s, wo + 48).fma(FloatVector.fromArray(F, a, xo + 48), sum);
-        }
-        sum = sum.add(sum.rearrange(XOR1));
-        sum = sum.add(sum.rearrange(XOR2));
-        sum = sum.add(sum.rearrange(XOR4));
-        FloatVector mg = mp.rearrange(MIN_PAIR[g]);
-        acc = sum.fma(ds, acc);
-        accMin = mg.fma(dms, accMin);
+  /**
+   * The epilogue of {@code kind} for token t's partials at {@code part[pp..]}, super-block b of the
+   * pair decoded at {@code s[o..]}, accumulators at {@code st[sto..]}.
+   */
+  private void epilogue(int kind, float[] s, int o, float[] part, int pp, int t, int b, float[] st, int sto) {
+    int tb = t * x.supers + b, sb = tb * Q8KActivations.SUMS;
+    float da = x.d[tb];
+    switch (kind) {
+      case KIND_Q6 -> q6(s, o, part, pp, da, x.sums, sb, st, sto);
+      case KIND_Q5 -> q5(s, o, part, pp, da, x.sums, sb, st, sto);
+      case KIND_Q4 -> q4(s, o, part, pp, da, x.sums, sb, st, sto);
+      default -> {
+        if (promptRows != null && promptRows[t]) q4Gemm(s, o, part, pp, da, x.sums, sb, st, sto);
+        else q4Gemv(s, o, part, pp, da, x.sums, sb, st, sto);
       }
     }
-    acc.intoArray(st, sto);
-    accMin.intoArray(st, sto + 16);
   }
+
+  private static final int KIND_Q6 = 0, KIND_Q5 = 1, KIND_Q4 = 2, KIND_Q4_REPACKED = 3;
 
   /** Without 16-lane vectors (and for the first and last rows): the scalar reference arithmetic. */
   private void scalarRows(int r0, int r1) {

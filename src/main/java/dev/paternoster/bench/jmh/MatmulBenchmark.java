@@ -46,7 +46,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>{@link #main} runs a short JMH session and prints time per call, weight bandwidth (bytes of
  * the encoded matrix per call) and arithmetic rate (2·rows·cols·tokens per call). Arguments: the
- * types to run (default Q8_0 Q4_0 F32 Q4_K), optionally {@code tokens=1,4} and {@code shape=896x4864}.
+ * types to run (default Q8_0 Q4_0 F32 Q4_K), optionally {@code tokens=1,4}, {@code shape=896x4864} and
+ * {@code numerics=llamacpp,fast} (fast: the float kernels, {@link Matmul#matmulFloat}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -57,6 +58,10 @@ public class MatmulBenchmark {
 
   @Param({"1", "4", "16", "64"})
   public int tokens;
+
+  /** llamacpp: llama.cpp's exact arithmetic (QuantDot, KQuantDot); fast: the float kernels. */
+  @Param({"llamacpp"})
+  public String numerics;
 
   /** rows x cols. */
   @Param({"896x4864", "4864x896"})
@@ -100,7 +105,8 @@ public class MatmulBenchmark {
 
   @Benchmark
   public float[] matmul() {
-    Matmul.matmul(weight, x, tokens, out, pool);
+    if (numerics.equals("fast")) Matmul.matmulFloat(weight, x, tokens, out, pool);
+    else Matmul.matmul(weight, x, tokens, out, pool);
     return out;
   }
 
@@ -114,9 +120,10 @@ public class MatmulBenchmark {
 
   public static void main(String[] args) throws RunnerException {
     List<String> types = new ArrayList<>();
-    String tokens = "1,4,16,64", shapes = "896x4864,4864x896";
+    String tokens = "1,4,16,64", shapes = "896x4864,4864x896", numerics = "llamacpp";
     for (String a : args) {
       if (a.startsWith("tokens=")) tokens = a.substring(7);
+      else if (a.startsWith("numerics=")) numerics = a.substring(9);
       else if (a.startsWith("shape=")) shapes = a.substring(6);
       else types.add(a);
     }
@@ -133,6 +140,7 @@ public class MatmulBenchmark {
           .param("type", type)
           .param("tokens", tokens.split(","))
           .param("shape", fitting)
+          .param("numerics", numerics.split(","))
           .forks(1)
           .warmupIterations(2).warmupTime(TimeValue.seconds(1))
           .measurementIterations(3).measurementTime(TimeValue.seconds(1))
@@ -142,7 +150,7 @@ public class MatmulBenchmark {
     }
 
     System.out.println();
-    System.out.printf(Locale.ROOT, "%-6s %-9s %6s %10s %10s %10s %9s %9s %9s %9s%n", "type", "shape", "tokens",
+    System.out.printf(Locale.ROOT, "%-6s %-9s %-8s %6s %10s %10s %10s %9s %9s %9s %9s%n", "type", "shape", "numerics", "tokens",
         "mean us", "p50 us", "min us", "GB/s p50", "GB/s min", "GFLOP p50", "GFLOP min");
     for (RunResult r : results) {
       var p = r.getParams();
@@ -153,8 +161,8 @@ public class MatmulBenchmark {
       double mean = stats.getMean(), p50 = stats.getPercentile(50), min = stats.getMin();
       double bytes = (double) rows * ty.bytesFor(cols);
       double flops = 2.0 * rows * cols * t;
-      System.out.printf(Locale.ROOT, "%-6s %-9s %6d %10.1f %10.1f %10.1f %9.1f %9.1f %9.1f %9.1f%n",
-          ty, s, t, mean, p50, min, bytes / (p50 * 1e3), bytes / (min * 1e3), flops / (p50 * 1e3), flops / (min * 1e3));
+      System.out.printf(Locale.ROOT, "%-6s %-9s %-8s %6d %10.1f %10.1f %10.1f %9.1f %9.1f %9.1f %9.1f%n",
+          ty, s, p.getParam("numerics"), t, mean, p50, min, bytes / (p50 * 1e3), bytes / (min * 1e3), flops / (p50 * 1e3), flops / (min * 1e3));
     }
   }
 }
