@@ -51,16 +51,21 @@ class MatmulTest {
   }
 
   /**
-   * Q8_0/Q4_0 weights: bit for bit what llama.cpp computes ({@link ReferenceMatmul#llamaCpp}).
-   * Other types: |got - ref| within 1e-4 of the sum of |w*x| (the scale float rounding error is relative to).
+   * Q8_0/Q4_0 and K-quant weights: bit for bit what llama.cpp computes ({@link ReferenceMatmul#llamaCpp}).
+   * Other types: as {@link #assertCloseToFloat}.
    */
   static void assertClose(Weight w, float[] x, int nTokens, float[] got) {
-    if (Matmul.quantizesActivations(w.type())) {
+    if (Matmul.quantizesActivations(w.type()) || Matmul.isKQuant(w.type())) {
       float[] want = new float[nTokens * w.rows()];
       ReferenceMatmul.llamaCpp(w, x, nTokens, want);
       assertThat(got).as("%s %dx%d, %d tokens, vs llama.cpp", w.type(), w.rows(), w.cols(), nTokens).containsExactly(want);
       return;
     }
+    assertCloseToFloat(w, x, nTokens, got);
+  }
+
+  /** |got - ref| within 1e-4 of the sum of |w*x| (the scale float rounding error is relative to). */
+  static void assertCloseToFloat(Weight w, float[] x, int nTokens, float[] got) {
     float[] ref = new float[nTokens * w.rows()];
     ReferenceMatmul.matmul(w, x, nTokens, ref);
     for (int t = 0; t < nTokens; t++) {
@@ -89,6 +94,9 @@ class MatmulTest {
         float[] out = new float[nTokens * ROWS];
         Matmul.matmul(w, x, nTokens, out, pool);
         assertClose(w, x, nTokens, out);
+        // the float kernels (--numerics fast) for every type
+        Matmul.matmulFloat(w, x, nTokens, out, pool);
+        assertCloseToFloat(w, x, nTokens, out);
       }
     }
   }
