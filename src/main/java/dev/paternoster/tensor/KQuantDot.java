@@ -50,6 +50,9 @@ final class KQuantDot implements Parallel.RangeTask {
   private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
   private static final VectorMask<Integer> LANES_0_7 = VectorMask.fromLong(I, 0x00FFL);
   private static final VectorMask<Integer> LANES_8_15 = VectorMask.fromLong(I, 0xFF00L);
+  // Two-vector selections on int lanes (constants: C2 compiles these to one permute each)
+  private static final IntVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));
+  private static final IntVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
   private static final VectorMask<Float> LANES_4_7 = VectorMask.fromLong(F, 0x00F0L);
   private static final VectorMask<Float> LANES_8_11 = VectorMask.fromLong(F, 0x0F00L);
   private static final VectorMask<Float> LANES_12_15 = VectorMask.fromLong(F, 0xF000L);
@@ -173,14 +176,14 @@ final class KQuantDot implements Parallel.RangeTask {
           int ao = (t * x.chunks + 8 * b) * 64;
           for (int j = 0; j < np; j++) {
             partials4(s, j * PSB, x.a, ao, ao + stride, ao + 2 * stride, ao + 3 * stride, part);
-            for (int k = 0; k < 4; k++) epilogue(kind, s, j * PSB, part, 64 * k, t + k, b, st, (j * nt + t + k) * ST);
+            for (int k = 0; k < 4; k++) epilogue(kind, s, j * PSB, part, 64 * k, t + k, b, st, (j * nt + t + k) * ST, sc.small);
           }
         }
         for (; t < nt; t++) {
           int ao = (t * x.chunks + 8 * b) * 64;
           for (int j = 0; j < np; j++) {
             partials1(s, j * PSB, x.a, ao, part);
-            epilogue(kind, s, j * PSB, part, 0, t, b, st, (j * nt + t) * ST);
+            epilogue(kind, s, j * PSB, part, 0, t, b, st, (j * nt + t) * ST, sc.small);
           }
         }
       }
@@ -375,29 +378,39 @@ final class KQuantDot implements Parallel.RangeTask {
     mp.fma(FloatVector.fromArray(F, s, o + DMIN_AT).mul(da), FloatVector.fromArray(F, st, sto + 16)).intoArray(st, sto + 16);
   }
 
-  /** Repacked Q4_K, gemm chain (prompt rows): one FMA per row and 64 values (sums exact in float). */
-  private static void q4Gemm(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto) {
-    FloatVector acc = FloatVector.fromArray(F, st, sto), accMin = FloatVector.fromArray(F, st, sto + 16);
-    FloatVector ds = FloatVector.fromArray(F, s, o + D_AT).mul(da), dms = FloatVector.fromArray(F, s, o + DMIN_AT).mul(da);
+  /**
+   * Repacked Q4_K, gemm chain (prompt rows): one FMA per row and 64 values. The four groups' row
+   * sums (exact in float) come out of one transposing tree of exact adds: lane 2g+h = group g of
+   * row h; then the two rows' chains run in scalar code, in llama.cpp's order.
+   */
+  private static void q4Gemm(float[] s, int o, float[] part, int pp, float da, float[] sums, int sb, float[] st, int sto, float[] tmp) {
+    IntVector p0 = FloatVector.fromArray(F, part, pp).reinterpretAsInts(), p1 = FloatVector.fromArray(F, part, pp + 16).reinterpretAsInts();
+    IntVector p2 = FloatVector.fromArray(F, part, pp + 32).reinterpretAsInts(), p3 = FloatVector.fromArray(F, part, pp + 48).reinterpretAsInts();
+    FloatVector v01 = EVEN.selectFrom(p0, p1).reinterpretAsFloats().add(ODD.selectFrom(p0, p1).reinterpretAsFloats());
+    FloatVector v23 = EVEN.selectFrom(p2, p3).reinterpretAsFloats().add(ODD.selectFrom(p2, p3).reinterpretAsFloats());
+    IntVector u01 = v01.reinterpretAsInts(), u23 = v23.reinterpretAsInts();
+    FloatVector v = EVEN.selectFrom(u01, u23).reinterpretAsFloats().add(ODD.selectFrom(u01, u23).reinterpretAsFloats());
+    IntVector u = v.reinterpretAsInts();
+    EVEN.selectFrom(u, u).reinterpretAsFloats().add(ODD.selectFrom(u, u).reinterpretAsFloats()).intoArray(tmp, 0);
     FloatVector mp = FloatVector.fromArray(F, s, o + MIN_AT).mul(FloatVector.fromArray(F, sums, sb));
-    mp = mp.add(mp.rearrange(XOR1)); // lane 2g (of each half): the 64 values' min term
-    for (int g = 0; g < 4; g++) {
-      FloatVector sum = FloatVector.fromArray(F, part, pp + 16 * g);
-      sum = sum.add(sum.rearrange(XOR1));
-      sum = sum.add(sum.rearrange(XOR2));
-      sum = sum.add(sum.rearrange(XOR4));
-      acc = sum.fma(ds, acc);
-      accMin = mp.rearrange(MIN_PAIR[g]).fma(dms, accMin);
+    mp.add(mp.rearrange(XOR1)).intoArray(tmp, 16); // lane h*8 + 2g: group g's min term of row h
+    for (int h = 0; h < 2; h++) {
+      float ds = s[o + D_AT + 8 * h] * da, dms = s[o + DMIN_AT + 8 * h] * da;
+      float acc = st[sto + 8 * h], accMin = st[sto + 16 + 8 * h];
+      for (int g = 0; g < 4; g++) {
+        acc = Math.fma(tmp[2 * g + h], ds, acc);
+        accMin = Math.fma(tmp[16 + 8 * h + 2 * g], dms, accMin);
+      }
+      st[sto + 8 * h] = acc;
+      st[sto + 16 + 8 * h] = accMin;
     }
-    acc.intoArray(st, sto);
-    accMin.intoArray(st, sto + 16);
   }
 
   /**
    * The epilogue of {@code kind} for token t's partials at {@code part[pp..]}, super-block b of the
    * pair decoded at {@code s[o..]}, accumulators at {@code st[sto..]}.
    */
-  private void epilogue(int kind, float[] s, int o, float[] part, int pp, int t, int b, float[] st, int sto) {
+  private void epilogue(int kind, float[] s, int o, float[] part, int pp, int t, int b, float[] st, int sto, float[] tmp) {
     int tb = t * x.supers + b, sb = tb * Q8KActivations.SUMS;
     float da = x.d[tb];
     switch (kind) {
@@ -405,7 +418,7 @@ final class KQuantDot implements Parallel.RangeTask {
       case KIND_Q5 -> q5(s, o, part, pp, da, x.sums, sb, st, sto);
       case KIND_Q4 -> q4(s, o, part, pp, da, x.sums, sb, st, sto);
       default -> {
-        if (promptRows != null && promptRows[t]) q4Gemm(s, o, part, pp, da, x.sums, sb, st, sto);
+        if (promptRows != null && promptRows[t]) q4Gemm(s, o, part, pp, da, x.sums, sb, st, sto, tmp);
         else q4Gemv(s, o, part, pp, da, x.sums, sb, st, sto);
       }
     }

@@ -164,6 +164,16 @@ public final class Matmul {
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         float[] out = new float[maxTokens * nr];
         for (int i = 0; i < 3000; i++) matmul(w, x, 1 + i % maxTokens, out, pool);
+        if (isKQuant(t)) { // and the prompt rows' order (repacked Q4_K)
+          Q8KActivations q = K_ACTIVATIONS.get();
+          boolean[] prompt = new boolean[maxTokens];
+          java.util.Arrays.fill(prompt, true);
+          for (int i = 0; i < 1000; i++) {
+            int n = 1 + i % maxTokens;
+            q.quantize(x, 0, c, n, c, pool);
+            matmul(w, q, prompt, out, 0, nr, pool);
+          }
+        }
       }
     }
     return java.time.Duration.ofNanos(System.nanoTime() - start);
