@@ -62,18 +62,6 @@ final class KQuantDot implements Parallel.RangeTask {
   private static final VectorShuffle<Integer> IXOR1 = VectorShuffle.fromOp(I, i -> i ^ 1);
   private static final VectorShuffle<Integer> IXOR2 = VectorShuffle.fromOp(I, i -> i ^ 2);
   private static final VectorShuffle<Integer> IXOR4 = VectorShuffle.fromOp(I, i -> i ^ 4);
-  /** Gemm's min term of 64-value group g: lane 2g of each half, broadcast over the half. */
-  private static final VectorShuffle<Float>[] MIN_PAIR = minPairs();
-
-  @SuppressWarnings("unchecked")
-  private static VectorShuffle<Float>[] minPairs() {
-    VectorShuffle<Float>[] r = new VectorShuffle[4];
-    for (int g = 0; g < 4; g++) {
-      int gg = g;
-      r[g] = VectorShuffle.fromOp(F, i -> (i & 8) + 2 * gg);
-    }
-    return r;
-  }
 
   private static IntVector indices(java.util.function.IntUnaryOperator f) {
     int[] v = new int[16];
