@@ -37,6 +37,7 @@ public final class OpenAiServer implements AutoCloseable {
   private final ServerOptions options;
   private final ApiKeyAuth auth;
   private final InFlightRequests inFlight = new InFlightRequests();
+  private final AcceptedConnections accepted = new AcceptedConnections();
   private final GenerationResponder responder = new GenerationResponder(inFlight);
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
@@ -68,6 +69,7 @@ public final class OpenAiServer implements AutoCloseable {
         connector.setHost(options.host());
         connector.setPort(options.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        connector.getSelectorManager().addEventListener(accepted);
         return connector;
       });
       var r = cfg.routes;
@@ -128,6 +130,16 @@ public final class OpenAiServer implements AutoCloseable {
 
   GenerationResponder responder() {
     return responder;
+  }
+
+  /** For tests: the sockets accepted and not yet closed. */
+  AcceptedConnections acceptedConnections() {
+    return accepted;
+  }
+
+  /** For tests: whether Jetty's connector (its selector included) has stopped. */
+  boolean connectorStopped() {
+    return connector.isStopped();
   }
 
   public InFlightRequests inFlight() {
@@ -213,6 +225,8 @@ public final class OpenAiServer implements AutoCloseable {
     if (liveView != null) liveView.close();
     if (m != null) m.engine().shutdown(Duration.ZERO);
     app.stop();
+    int leftOpen = accepted.closeAll();
+    if (leftOpen > 0) LOG.info("closed {} connection(s) accepted while stopping", leftOpen);
     state = State.STOPPED;
     LOG.info("stopped");
   }
