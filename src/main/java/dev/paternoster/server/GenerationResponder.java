@@ -38,8 +38,16 @@ final class GenerationResponder {
   void respond(Context ctx, ServedModel model, GenerationRequest request, boolean stream, ResponseFormat format)
       throws IOException, InterruptedException {
     LinkedBlockingQueue<TokenEvent> events = new LinkedBlockingQueue<>();
-    RequestHandle handle = EngineErrors.submit(model, request, stream ? events::add : e -> {});
-    inFlight.add(handle);
+    // Entered before submitting: a shutdown that begins meanwhile still waits for this answer.
+    InFlightRequests.Entry entry = inFlight.enter();
+    RequestHandle handle;
+    try {
+      handle = EngineErrors.submit(model, request, stream ? events::add : e -> {});
+    } catch (RuntimeException e) {
+      inFlight.leave(entry);
+      throw e;
+    }
+    entry.submitted(handle);
     try (ClientDisconnect disconnect = ClientDisconnect.watch(ctx, handle::abort)) {
       if (stream) {
         stream(ctx, handle, events, request.params().n(), format, disconnect);
@@ -59,7 +67,7 @@ final class GenerationResponder {
     } finally {
       // Whatever ended this handler (an answer, a failed write, a bug), its request must not run on for nobody.
       if (!handle.result().isDone()) handle.abort();
-      inFlight.remove(handle);
+      inFlight.leave(entry);
     }
   }
 

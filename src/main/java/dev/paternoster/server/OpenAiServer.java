@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,6 @@ public final class OpenAiServer implements AutoCloseable {
   private final ServerOptions options;
   private final ApiKeyAuth auth;
   private final InFlightRequests inFlight = new InFlightRequests();
-  private final AcceptedConnections accepted = new AcceptedConnections();
   private final GenerationResponder responder = new GenerationResponder(inFlight);
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
@@ -46,7 +44,7 @@ public final class OpenAiServer implements AutoCloseable {
   private volatile ServedModel model;
   private volatile LiveView liveView;
   private volatile MetricsObserver metrics;
-  private ServerConnector connector;
+  private TrackingConnector connector;
 
   public OpenAiServer(ServerOptions options) {
     this.options = options;
@@ -65,11 +63,10 @@ public final class OpenAiServer implements AutoCloseable {
         // Jetty reuses header fields seen earlier on a kept-alive connection, matching them
         // case-insensitively by default: "Authorization: Bearer KEY" would then also accept "key".
         httpConfig.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+        connector = new TrackingConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setHost(options.host());
         connector.setPort(options.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
-        connector.getSelectorManager().addEventListener(accepted);
         return connector;
       });
       var r = cfg.routes;
@@ -132,9 +129,9 @@ public final class OpenAiServer implements AutoCloseable {
     return responder;
   }
 
-  /** For tests: the sockets accepted and not yet closed. */
-  AcceptedConnections acceptedConnections() {
-    return accepted;
+  /** For tests: the connector, which tracks the sockets it accepted. */
+  TrackingConnector connector() {
+    return connector;
   }
 
   /** For tests: whether Jetty's connector (its selector included) has stopped. */
@@ -224,8 +221,16 @@ public final class OpenAiServer implements AutoCloseable {
     ServedModel m = model;
     if (liveView != null) liveView.close();
     if (m != null) m.engine().shutdown(Duration.ZERO);
+    try {
+      // Requests submitted after the drain above (their handlers passed the state check just
+      // before it) were aborted by the engine's stop: let their handlers write those answers
+      // before Jetty's stop closes every connection.
+      inFlight.awaitEmpty(Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     app.stop();
-    int leftOpen = accepted.closeAll();
+    int leftOpen = connector.closeLeftovers();
     if (leftOpen > 0) LOG.info("closed {} connection(s) accepted while stopping", leftOpen);
     state = State.STOPPED;
     LOG.info("stopped");

@@ -31,7 +31,7 @@ class ShutdownAcceptRaceTest {
       assertThat(fx.post("/v1/completions", "{\"prompt\":\"Once\",\"max_tokens\":2}").statusCode()).isEqualTo(200);
       OpenAiServer server = fx.server;
       CountDownLatch accepting = new CountDownLatch(1);
-      server.acceptedConnections().onAccepting = channel -> {
+      server.connector().onAccepted = channel -> {
         accepting.countDown();
         awaitUninterruptibly(server::connectorStopped); // Jetty's stop interrupts the accepting thread
       };
@@ -51,7 +51,7 @@ class ShutdownAcceptRaceTest {
         assertThat(outcome).as("the connection accepted while stopping").isIn("closed", "reset");
       }
       assertThat(server.state()).isEqualTo(OpenAiServer.State.STOPPED);
-      assertThat(server.acceptedConnections().size()).as("sockets left open").isZero();
+      assertThat(server.connector().openSockets()).as("sockets left open").isZero();
     }
   }
 
