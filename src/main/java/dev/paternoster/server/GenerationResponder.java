@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * waits for the whole result, aborting it if the client goes away.
  *
  * <p>Threads: the engine thread only appends events to the stream's {@link TokenMailbox} (lock-free,
- * unbounded: it must never wait for a slow client); this handler's virtual thread drains it and
- * does all writing.
+ * unbounded: it must never wait for a slow client); this handler's virtual thread drains it,
+ * encodes ({@link ChunkEncoder}) and does all writing.
  */
 final class GenerationResponder {
   private static final Logger LOG = LoggerFactory.getLogger(GenerationResponder.class);
@@ -87,6 +87,7 @@ final class GenerationResponder {
       ResponseFormat format, ClientDisconnect disconnect) throws InterruptedException {
     int finished = 0;
     List<TokenEvent> batch = new ArrayList<>();
+    ChunkEncoder encoder = new ChunkEncoder(format);
     try {
       SseWriter sse = SseWriter.open(ctx.res());
       for (ObjectNode o : format.openingChunks(n)) sse.data(o);
@@ -106,8 +107,8 @@ final class GenerationResponder {
             sse.data(ErrorResponse.of("Generation failed inside the engine: " + e.stopReason(), "server_error", null, "internal_error"));
             continue;
           }
-          ObjectNode chunk = format.chunk(e);
-          if (chunk != null) sse.data(chunk);
+          byte[] chunk = encoder.encode(e);
+          if (chunk != null) sse.raw(chunk);
         }
         sse.flush();
       }
