@@ -4,6 +4,7 @@ import dev.paternoster.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,6 +32,10 @@ final class RequestState implements RequestHandle {
   /** Engine step at arrival; with the priority it gives the aged PRIORITY key. */
   final long arrivalStep;
 
+  /** {@code logit_bias} as arrays, built once here: the sampler adds them to every token's logits. */
+  final int[] biasIds;
+  final float[] biasValues;
+
   final Sequence[] sequences;
   /** n > 1: the other choices are queued once choice 0 has computed the prompt (then they hit its pages). */
   boolean siblingsReleased;
@@ -55,6 +60,13 @@ final class RequestState implements RequestHandle {
     this.arrivalOrder = arrivalOrder;
     this.arrivalStep = arrivalStep;
     SamplingParams p = request.params();
+    biasIds = new int[p.logitBias().size()];
+    biasValues = new float[biasIds.length];
+    int b = 0;
+    for (Map.Entry<Integer, Float> e : p.logitBias().entrySet()) {
+      biasIds[b] = e.getKey();
+      biasValues[b++] = e.getValue();
+    }
     long base = p.seed() != null ? p.seed() : unseededSeed();
     sequences = new Sequence[p.n()];
     for (int i = 0; i < sequences.length; i++) {

@@ -3,7 +3,6 @@ package dev.paternoster.engine;
 import dev.paternoster.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Picks the next token of a sequence from its logits row.
@@ -45,9 +44,9 @@ final class Sampler {
     Integer numLogprobs = p.logprobs();
     if (numLogprobs != null) System.arraycopy(logits, off, raw, 0, vocab);
 
-    if (!p.logitBias().isEmpty()) {
-      for (Map.Entry<Integer, Float> e : p.logitBias().entrySet()) logits[off + e.getKey()] += e.getValue();
-    }
+    int[] biasIds = s.request.biasIds;
+    float[] biasValues = s.request.biasValues;
+    for (int i = 0; i < biasIds.length; i++) logits[off + biasIds[i]] += biasValues[i];
     if (s.numOutput() < p.minTokens()) {
       if (!p.ignoreEos()) for (int t : endTokens) logits[off + t] = Float.NEGATIVE_INFINITY;
       for (int t : p.stopTokenIds()) logits[off + t] = Float.NEGATIVE_INFINITY;

@@ -92,6 +92,19 @@ final class ChatFormat implements ResponseFormat {
   }
 
   @Override
+  public ObjectNode textChunk(int choiceIndex, String text) {
+    if (logprobs) return null;
+    ObjectNode o = meta.startChunk();
+    ObjectNode ch = o.putArray("choices").addObject();
+    ch.put("index", choiceIndex);
+    ch.putObject("delta").put("content", text);
+    ch.putNull("logprobs");
+    ch.putNull("finish_reason");
+    ch.putNull("stop_reason");
+    return o;
+  }
+
+  @Override
   public ObjectNode usageChunk(GenerationResult r) {
     ObjectNode o = meta.start();
     o.putArray("choices");

@@ -83,6 +83,19 @@ final class CompletionFormat implements ResponseFormat {
   }
 
   @Override
+  public ObjectNode textChunk(int choiceIndex, String text) {
+    if (logprobs) return null;
+    ObjectNode o = meta.startChunk();
+    ObjectNode ch = o.putArray("choices").addObject();
+    ch.put("index", choiceIndex);
+    ch.put("text", text);
+    ch.putNull("logprobs");
+    ch.putNull("finish_reason");
+    ch.putNull("stop_reason");
+    return o;
+  }
+
+  @Override
   public ObjectNode usageChunk(GenerationResult r) {
     ObjectNode o = meta.start();
     o.putArray("choices");

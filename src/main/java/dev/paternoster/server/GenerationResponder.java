@@ -7,12 +7,12 @@ import dev.paternoster.engine.GenerationRequest;
 import dev.paternoster.engine.GenerationResult;
 import dev.paternoster.engine.RequestHandle;
 import dev.paternoster.engine.TokenEvent;
+import dev.paternoster.engine.TokenListener;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +21,14 @@ import org.slf4j.LoggerFactory;
  * Runs one generation for an HTTP request: submits it, then either streams its tokens as SSE or
  * waits for the whole result, aborting it if the client goes away.
  *
- * <p>Threads: the engine thread only appends events to an unbounded queue (it must never wait for a
- * slow client); this handler's virtual thread drains the queue and does all writing.
+ * <p>Threads: the engine thread only appends events to the stream's {@link TokenMailbox} (lock-free,
+ * unbounded: it must never wait for a slow client); this handler's virtual thread drains it,
+ * encodes ({@link ChunkEncoder}) and does all writing.
  */
 final class GenerationResponder {
   private static final Logger LOG = LoggerFactory.getLogger(GenerationResponder.class);
   /** How often a quiet stream (queued, long prefill) checks for a disconnect and sends a keep-alive. */
-  private static final long KEEPALIVE_MILLIS = 10_000;
+  private static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final InFlightRequests inFlight;
 
@@ -37,9 +38,17 @@ final class GenerationResponder {
 
   void respond(Context ctx, ServedModel model, GenerationRequest request, boolean stream, ResponseFormat format)
       throws IOException, InterruptedException {
-    LinkedBlockingQueue<TokenEvent> events = new LinkedBlockingQueue<>();
-    RequestHandle handle = EngineErrors.submit(model, request, stream ? events::add : e -> {});
-    inFlight.add(handle);
+    TokenMailbox events = new TokenMailbox(Thread.currentThread());
+    // Entered before submitting: a shutdown that begins meanwhile still waits for this answer.
+    InFlightRequests.Entry entry = inFlight.enter();
+    RequestHandle handle;
+    try {
+      handle = EngineErrors.submit(model, request, stream ? events : TokenListener.NONE);
+    } catch (RuntimeException e) {
+      inFlight.leave(entry);
+      throw e;
+    }
+    entry.submitted(handle);
     try (ClientDisconnect disconnect = ClientDisconnect.watch(ctx, handle::abort)) {
       if (stream) {
         stream(ctx, handle, events, request.params().n(), format, disconnect);
@@ -59,7 +68,7 @@ final class GenerationResponder {
     } finally {
       // Whatever ended this handler (an answer, a failed write, a bug), its request must not run on for nobody.
       if (!handle.result().isDone()) handle.abort();
-      inFlight.remove(handle);
+      inFlight.leave(entry);
     }
   }
 
@@ -74,33 +83,32 @@ final class GenerationResponder {
     }
   }
 
-  private void stream(Context ctx, RequestHandle handle, LinkedBlockingQueue<TokenEvent> events, int n,
+  private void stream(Context ctx, RequestHandle handle, TokenMailbox events, int n,
       ResponseFormat format, ClientDisconnect disconnect) throws InterruptedException {
     int finished = 0;
     List<TokenEvent> batch = new ArrayList<>();
+    ChunkEncoder encoder = new ChunkEncoder(format);
     try {
       SseWriter sse = SseWriter.open(ctx.res());
       for (ObjectNode o : format.openingChunks(n)) sse.data(o);
       sse.flush();
       while (finished < n) {
-        TokenEvent first = events.poll(KEEPALIVE_MILLIS, TimeUnit.MILLISECONDS);
+        batch.clear();
+        events.take(batch, KEEPALIVE_NANOS);
         if (disconnect.disconnected()) return;
-        if (first == null) {
+        if (batch.isEmpty()) {
           sse.comment("keep-alive");
           continue;
         }
         // Everything already queued goes out in one flush: fewer syscalls when the client is slower than the engine.
-        batch.clear();
-        batch.add(first);
-        events.drainTo(batch);
         for (TokenEvent e : batch) {
           if (e.isFinal()) finished++;
           if (e.finishReason() == FinishReason.ERROR) {
             sse.data(ErrorResponse.of("Generation failed inside the engine: " + e.stopReason(), "server_error", null, "internal_error"));
             continue;
           }
-          ObjectNode chunk = format.chunk(e);
-          if (chunk != null) sse.data(chunk);
+          byte[] chunk = encoder.encode(e);
+          if (chunk != null) sse.raw(chunk);
         }
         sse.flush();
       }

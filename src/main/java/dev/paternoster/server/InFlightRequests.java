@@ -6,33 +6,54 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The requests this server has submitted and not yet answered. Shutdown drains it: waits for it to
- * empty within the grace period, then aborts what is left (and a second signal aborts at once).
+ * The generation requests this server has taken on and not yet answered. Shutdown drains it: waits
+ * for it to empty within the grace period, then aborts what is left (and a second signal aborts at
+ * once).
+ *
+ * <p>A handler enters before it submits to the engine and leaves after its answer is written, so
+ * that a request being submitted while shutdown begins is never missed: shutdown waits for its
+ * answer too before it stops the HTTP server.
  */
 public final class InFlightRequests {
-  private final Set<RequestHandle> handles = ConcurrentHashMap.newKeySet();
-  private final Object changed = new Object();
+  /** One handler's place: its engine request once submitted. */
+  static final class Entry {
+    private volatile RequestHandle handle;
 
-  void add(RequestHandle h) {
-    handles.add(h);
+    void submitted(RequestHandle h) {
+      handle = h;
+    }
+
+    void abort() {
+      RequestHandle h = handle;
+      if (h != null) h.abort();
+    }
   }
 
-  void remove(RequestHandle h) {
-    handles.remove(h);
+  private final Set<Entry> entries = ConcurrentHashMap.newKeySet();
+  private final Object changed = new Object();
+
+  Entry enter() {
+    Entry e = new Entry();
+    entries.add(e);
+    return e;
+  }
+
+  void leave(Entry e) {
+    entries.remove(e);
     synchronized (changed) {
       changed.notifyAll();
     }
   }
 
   public int size() {
-    return handles.size();
+    return entries.size();
   }
 
   /** Waits until every request has been answered or {@code timeout} passed; true when empty. */
   public boolean awaitEmpty(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (changed) {
-      while (!handles.isEmpty()) {
+      while (!entries.isEmpty()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) return false;
         changed.wait(Math.max(1, left / 1_000_000));
@@ -41,12 +62,17 @@ public final class InFlightRequests {
     return true;
   }
 
-  /** Aborts every request still in flight; their clients get what was generated, finish_reason "abort". */
+  /**
+   * Aborts every request in flight; their clients get what was generated, finish_reason "abort". A
+   * handler that has not submitted yet is not counted: the engine, stopped next, refuses or aborts it.
+   */
   public int abortAll() {
     int n = 0;
-    for (RequestHandle h : handles) {
-      h.abort();
-      n++;
+    for (Entry e : entries) {
+      if (e.handle != null) {
+        e.abort();
+        n++;
+      }
     }
     return n;
   }

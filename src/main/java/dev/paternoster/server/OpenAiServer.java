@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +44,7 @@ public final class OpenAiServer implements AutoCloseable {
   private volatile ServedModel model;
   private volatile LiveView liveView;
   private volatile MetricsObserver metrics;
-  private ServerConnector connector;
+  private TrackingConnector connector;
 
   public OpenAiServer(ServerOptions options) {
     this.options = options;
@@ -64,7 +63,7 @@ public final class OpenAiServer implements AutoCloseable {
         // Jetty reuses header fields seen earlier on a kept-alive connection, matching them
         // case-insensitively by default: "Authorization: Bearer KEY" would then also accept "key".
         httpConfig.setHeaderCacheCaseSensitive(true);
-        connector = new ServerConnector(server, new HttpConnectionFactory(httpConfig));
+        connector = new TrackingConnector(server, new HttpConnectionFactory(httpConfig));
         connector.setHost(options.host());
         connector.setPort(options.port());
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
@@ -128,6 +127,16 @@ public final class OpenAiServer implements AutoCloseable {
 
   GenerationResponder responder() {
     return responder;
+  }
+
+  /** For tests: the connector, which tracks the sockets it accepted. */
+  TrackingConnector connector() {
+    return connector;
+  }
+
+  /** For tests: whether Jetty's connector (its selector included) has stopped. */
+  boolean connectorStopped() {
+    return connector.isStopped();
   }
 
   public InFlightRequests inFlight() {
@@ -212,7 +221,17 @@ public final class OpenAiServer implements AutoCloseable {
     ServedModel m = model;
     if (liveView != null) liveView.close();
     if (m != null) m.engine().shutdown(Duration.ZERO);
+    try {
+      // Requests submitted after the drain above (their handlers passed the state check just
+      // before it) were aborted by the engine's stop: let their handlers write those answers
+      // before Jetty's stop closes every connection.
+      inFlight.awaitEmpty(Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     app.stop();
+    int leftOpen = connector.closeLeftovers();
+    if (leftOpen > 0) LOG.info("closed {} connection(s) accepted while stopping", leftOpen);
     state = State.STOPPED;
     LOG.info("stopped");
   }

@@ -19,6 +19,14 @@ interface ResponseFormat {
   /** The chunk for one token event, or null when it carries nothing to send. */
   ObjectNode chunk(TokenEvent event);
 
+  /**
+   * The chunk {@link #chunk} makes for an event that is not its choice's last, when that chunk
+   * depends on nothing but the choice index and the text (no log-probabilities); null when chunks
+   * carry more. {@link ChunkEncoder} serializes it once per choice and escapes only the text per
+   * token.
+   */
+  ObjectNode textChunk(int choiceIndex, String text);
+
   /** The closing chunk with {@code usage} and no choices ({@code stream_options.include_usage}). */
   ObjectNode usageChunk(GenerationResult result);
 

@@ -38,9 +38,12 @@ final class SseWriter {
 
   /** Queues one {@code data:} event; {@link #flush()} sends what is queued. */
   void data(JsonNode json) throws IOException {
-    out.write(DATA);
-    out.write(Json.bytes(json));
-    out.write(END);
+    out.write(ChunkEncoder.frame(Json.bytes(json)));
+  }
+
+  /** Queues an event already encoded whole ({@code data: ...\n\n}, see {@link ChunkEncoder}). */
+  void raw(byte[] event) throws IOException {
+    out.write(event);
   }
 
   /** A named event ({@code event: name}), for the live view's stream. */
