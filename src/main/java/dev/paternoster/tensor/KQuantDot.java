@@ -70,10 +70,10 @@ final class KQuantDot implements Parallel.RangeTask {
   }
 
   /**
-   * The vector kernels read row pairs with masked 64-byte loads: row a's reach forward from the
-   * bytes used, row b's start 32 bytes before them, so both stay inside the pair's two rows (a
-   * masked load whose span leaves the segment is checked lane by lane, slowly). An odd last row is
-   * therefore read as row b of the pair (rows-2, rows-1). One row alone takes the scalar code.
+   * The vector kernels read row pairs with 64-byte loads blended per row: row a's reach forward
+   * from the bytes used, row b's start 32 bytes before them, so both stay inside the pair's two
+   * rows. An odd last row is therefore read as row b of the pair (rows-2, rows-1). One row alone
+   * takes the scalar code.
    */
   static boolean vectorizable(Weight w) {
     return QuantDot.VECTOR && w.rows() >= 2;
@@ -218,10 +218,10 @@ final class KQuantDot implements Parallel.RangeTask {
     }
     long qa = oa + (five ? 48 : 16), qb = ob + (five ? 48 : 16);
     // Q5_K's fifth bits (for Q4_K these bytes are quants, loaded but unused: no null vector for C2 to box)
-    IntVector qh = IntVector.fromMemorySegment(I, data, oa + 16, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE, LANES_8_15));
+    IntVector qh = IntVector.fromMemorySegment(I, data, oa + 16, LE).blend(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE), LANES_8_15);
     for (int g = 0; g < 4; g++) {
-      IntVector q = IntVector.fromMemorySegment(I, data, qa + 32 * g, LE, LANES_0_7)
-          .or(IntVector.fromMemorySegment(I, data, qb + 32 * g - 32, LE, LANES_8_15));
+      IntVector q = IntVector.fromMemorySegment(I, data, qa + 32 * g, LE)
+          .blend(IntVector.fromMemorySegment(I, data, qb + 32 * g - 32, LE), LANES_8_15);
       for (int half = 0; half < 2; half++) {
         int c = 2 * g + half;
         FloatVector scale = FloatVector.broadcast(F, small[c]).blend(small[8 + c], UPPER);
@@ -258,8 +258,8 @@ final class KQuantDot implements Parallel.RangeTask {
       int half = c >> 2, quarter = c & 3;
       long la = oa + 64L * half + 32 * (quarter & 1), lb = ob + 64L * half + 32 * (quarter & 1);
       long ha = oa + 128 + 32L * half, hb = ob + 128 + 32L * half;
-      IntVector ql = IntVector.fromMemorySegment(I, data, la, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, lb - 32, LE, LANES_8_15));
-      IntVector qh = IntVector.fromMemorySegment(I, data, ha, LE, LANES_0_7).or(IntVector.fromMemorySegment(I, data, hb - 32, LE, LANES_8_15));
+      IntVector ql = IntVector.fromMemorySegment(I, data, la, LE).blend(IntVector.fromMemorySegment(I, data, lb - 32, LE), LANES_8_15);
+      IntVector qh = IntVector.fromMemorySegment(I, data, ha, LE).blend(IntVector.fromMemorySegment(I, data, hb - 32, LE), LANES_8_15);
       IntVector q = ql.lanewise(VectorOperators.LSHR, 4 * (quarter >> 1)).and(0x0F0F0F0F)
           .or(qh.lanewise(VectorOperators.LSHR, 2 * quarter).and(0x03030303).lanewise(VectorOperators.LSHL, 4));
       // lanes h*8+m: sc_h[2c + m/4] (SC0 lane h*8+c holds sc_h[2c], SC1 sc_h[2c+1])

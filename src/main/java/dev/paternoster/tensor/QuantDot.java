@@ -79,13 +79,12 @@ final class QuantDot implements Parallel.RangeTask {
   }
 
   /**
-   * The vector kernels load a block's quants with masked 64-byte loads whose unused lanes reach up
-   * to 48 bytes before and 64 bytes past the block. The Vector API checks a masked load lane by lane
-   * when its whole span leaves the segment, through code C2 does not compile well (it deoptimized
-   * and ran interpreted vector code). So the vectors only ever read interior rows (1 .. rows-2) of
-   * matrices whose rows span at least 66 bytes, where every span stays inside; the first and last
-   * rows are computed by {@link #scalarRows} (the same arithmetic: exact integer sums, same FMA
-   * order), and tiny matrices entirely so.
+   * The vector kernels load a block's quants with full 64-byte loads (blended per row; plain loads
+   * and a blend measured faster than masked loads) that reach up to 48 bytes before and 64 bytes
+   * past the block. So the vectors only ever read interior rows (1 .. rows-2) of matrices whose rows
+   * span at least 66 bytes, where every load stays inside the segment; the first and last rows are
+   * computed by {@link #scalarRows} (the same arithmetic: exact integer sums, same FMA order), and
+   * tiny matrices entirely so.
    */
   static boolean vectorizable(Weight w) {
     return VECTOR && w.rows() >= 3 && w.rowBytes() >= 66;
@@ -233,8 +232,8 @@ final class QuantDot implements Parallel.RangeTask {
       long oa = rowA + (long) (cb + b) * 34, ob = rowB + (long) (cb + b) * 34;
       float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
       float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
-      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_7)
-          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_15));
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE), LANES_8_15);
       int o = so + b * PB;
       ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).intoArray(s, o);
       ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).intoArray(s, o + 16);
@@ -257,10 +256,10 @@ final class QuantDot implements Parallel.RangeTask {
       long oa = rowA + (long) (cb + b) * 18, ob = rowB + (long) (cb + b) * 18;
       float da = hasA ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa)) : 0f;
       float db = hasB ? Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob)) : 0f;
-      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 48, LE, LANES_12_15))
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       int o = so + b * PB;
       ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).intoArray(s, o);
@@ -283,8 +282,8 @@ final class QuantDot implements Parallel.RangeTask {
       long oa = rowA + (long) b * 34, ob = rowB + (long) b * 34;
       float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
       float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
-      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_7)
-          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_15));
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE), LANES_8_15);
       int ab = b * 64;
       FloatVector sum = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
           .mul(FloatVector.fromArray(F, a, ab));
@@ -294,7 +293,7 @@ final class QuantDot implements Parallel.RangeTask {
           .fma(FloatVector.fromArray(F, a, ab + 32), sum);
       sum = ((FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0))
           .fma(FloatVector.fromArray(F, a, ab + 48), sum);
-      c = FloatVector.broadcast(F, da).blend(db, UPPER).mul(ad[b]).fma(sum, c);
+      c = FloatVector.broadcast(F, da * ad[b]).blend(db * ad[b], UPPER).fma(sum, c);
     }
     c.intoArray(acc, ac);
   }
@@ -306,10 +305,10 @@ final class QuantDot implements Parallel.RangeTask {
       long oa = rowA + (long) b * 18, ob = rowB + (long) b * 18;
       float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
       float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
-      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob + 2 - 48, LE, LANES_12_15))
+      IntVector q = IntVector.fromMemorySegment(I, data, oa + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       int ab = b * 64;
       FloatVector sum = ((FloatVector) q.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, a, ab));
@@ -319,7 +318,7 @@ final class QuantDot implements Parallel.RangeTask {
           .fma(FloatVector.fromArray(F, a, ab + 32), sum);
       sum = ((FloatVector) q.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0))
           .fma(FloatVector.fromArray(F, a, ab + 48), sum);
-      c = FloatVector.broadcast(F, da).blend(db, UPPER).mul(ad[b]).fma(sum, c);
+      c = FloatVector.broadcast(F, da * ad[b]).blend(db * ad[b], UPPER).fma(sum, c);
     }
     c.intoArray(acc, ac);
   }
@@ -340,10 +339,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector x2 = FloatVector.fromArray(F, a, ab + 32);
       FloatVector x3 = FloatVector.fromArray(F, a, ab + 48);
       long oa0 = ro[0] + bo, ob0 = ro[1] + bo;
-      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa0 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 48, LE, LANES_12_15))
+      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa0 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s0 = ((FloatVector) q0.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s0);
@@ -352,10 +351,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d0 = FloatVector.broadcast(F, has[0] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)))
           .blend(has[1] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0)), UPPER);
       long oa1 = ro[2] + bo, ob1 = ro[3] + bo;
-      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa1 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 48, LE, LANES_12_15))
+      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa1 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob1 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s1 = ((FloatVector) q1.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s1);
@@ -364,10 +363,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d1 = FloatVector.broadcast(F, has[2] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa1)))
           .blend(has[3] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob1)), UPPER);
       long oa2 = ro[4] + bo, ob2 = ro[5] + bo;
-      IntVector q2 = IntVector.fromMemorySegment(I, data, oa2 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa2 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 48, LE, LANES_12_15))
+      IntVector q2 = IntVector.fromMemorySegment(I, data, oa2 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa2 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob2 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob2 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s2 = ((FloatVector) q2.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s2);
@@ -376,10 +375,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d2 = FloatVector.broadcast(F, has[4] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa2)))
           .blend(has[5] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob2)), UPPER);
       long oa3 = ro[6] + bo, ob3 = ro[7] + bo;
-      IntVector q3 = IntVector.fromMemorySegment(I, data, oa3 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa3 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 48, LE, LANES_12_15))
+      IntVector q3 = IntVector.fromMemorySegment(I, data, oa3 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa3 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob3 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob3 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s3 = ((FloatVector) q3.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s3);
@@ -388,10 +387,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d3 = FloatVector.broadcast(F, has[6] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa3)))
           .blend(has[7] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob3)), UPPER);
       long oa4 = ro[8] + bo, ob4 = ro[9] + bo;
-      IntVector q4 = IntVector.fromMemorySegment(I, data, oa4 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa4 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 48, LE, LANES_12_15))
+      IntVector q4 = IntVector.fromMemorySegment(I, data, oa4 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa4 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob4 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob4 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s4 = ((FloatVector) q4.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s4);
@@ -400,10 +399,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d4 = FloatVector.broadcast(F, has[8] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa4)))
           .blend(has[9] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob4)), UPPER);
       long oa5 = ro[10] + bo, ob5 = ro[11] + bo;
-      IntVector q5 = IntVector.fromMemorySegment(I, data, oa5 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa5 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 48, LE, LANES_12_15))
+      IntVector q5 = IntVector.fromMemorySegment(I, data, oa5 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa5 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob5 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob5 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s5 = ((FloatVector) q5.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s5);
@@ -412,10 +411,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d5 = FloatVector.broadcast(F, has[10] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa5)))
           .blend(has[11] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob5)), UPPER);
       long oa6 = ro[12] + bo, ob6 = ro[13] + bo;
-      IntVector q6 = IntVector.fromMemorySegment(I, data, oa6 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa6 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 48, LE, LANES_12_15))
+      IntVector q6 = IntVector.fromMemorySegment(I, data, oa6 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa6 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob6 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob6 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s6 = ((FloatVector) q6.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s6);
@@ -424,10 +423,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d6 = FloatVector.broadcast(F, has[12] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa6)))
           .blend(has[13] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob6)), UPPER);
       long oa7 = ro[14] + bo, ob7 = ro[15] + bo;
-      IntVector q7 = IntVector.fromMemorySegment(I, data, oa7 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa7 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 48, LE, LANES_12_15))
+      IntVector q7 = IntVector.fromMemorySegment(I, data, oa7 + 2, LE)
+          .blend(IntVector.fromMemorySegment(I, data, oa7 + 2 - 16, LE), LANES_4_7)
+          .blend(IntVector.fromMemorySegment(I, data, ob7 + 2 - 32, LE), LANES_8_11)
+          .blend(IntVector.fromMemorySegment(I, data, ob7 + 2 - 48, LE), LANES_12_15)
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s7 = ((FloatVector) q7.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s7);
