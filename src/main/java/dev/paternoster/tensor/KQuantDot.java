@@ -151,7 +151,7 @@ final class KQuantDot implements Parallel.RangeTask {
       Arrays.fill(st, 0, np * nt * ST, 0f);
       for (int b = 0; b < supers; b++) {
         long bo = (long) b * type.blockBytes;
-        for (int j = 0; j < np; j++) {
+        for (int j = 0; j < np && (nt > 1 || kind == KIND_Q6); j++) {
           switch (type) {
             case Q6_K -> decodeQ6(data, rowA[j] + bo, rowB[j] + bo, s, j * PSB);
             case Q5_K -> decodeQ45(data, rowA[j] + bo, rowB[j] + bo, true, s, j * PSB, sc.small);
@@ -170,7 +170,12 @@ final class KQuantDot implements Parallel.RangeTask {
         for (; t < nt; t++) {
           int ao = (t * x.chunks + 8 * b) * 64;
           for (int j = 0; j < np; j++) {
-            partials1(s, j * PSB, x.a, ao, part);
+            if (nt == 1 && kind != KIND_Q6) {
+              // one token: the weights are used once, decode them into registers (the scratch decode above is skipped)
+              decodeDotQ45(data, rowA[j] + bo, rowB[j] + bo, kind == KIND_Q5, s, j * PSB, sc.small, x.a, ao, part);
+            } else {
+              partials1(s, j * PSB, x.a, ao, part);
+            }
             epilogue(kind, s, j * PSB, part, 0, t, b, st, (j * nt + t) * ST, sc.small);
           }
         }
@@ -209,30 +214,96 @@ final class KQuantDot implements Parallel.RangeTask {
     float mb = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2));
     FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
     FloatVector.broadcast(F, ma).blend(mb, UPPER).intoArray(s, o + DMIN_AT);
-    for (int j = 0; j < 8; j++) {
-      int sa = Dequant.scaleMinK4(data, oa + 4, j), sb = Dequant.scaleMinK4(data, ob + 4, j);
-      small[j] = sa & 0xFF;
-      small[8 + j] = sb & 0xFF;
-      s[o + MIN_AT + j] = sa >> 8;
-      s[o + MIN_AT + 8 + j] = sb >> 8;
-    }
+    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, oa + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, oa + 12), small, 0, s, o + MIN_AT);
+    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, ob + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, ob + 12), small, 8, s, o + MIN_AT + 8);
     long qa = oa + (five ? 48 : 16), qb = ob + (five ? 48 : 16);
-    // Q5_K's fifth bits (for Q4_K these bytes are quants, loaded but unused: no null vector for C2 to box)
+    // Q5_K's fifth bits: bit c of qh[l] is element l of chunk c (for Q4_K the mask is 0: no branch,
+    // no vector phi for C2 to box)
     IntVector qh = IntVector.fromMemorySegment(I, data, oa + 16, LE).blend(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE), LANES_8_15);
+    int fifth = five ? 0x01010101 : 0;
     for (int g = 0; g < 4; g++) {
       IntVector q = IntVector.fromMemorySegment(I, data, qa + 32 * g, LE)
           .blend(IntVector.fromMemorySegment(I, data, qb + 32 * g - 32, LE), LANES_8_15);
-      for (int half = 0; half < 2; half++) {
-        int c = 2 * g + half;
-        FloatVector scale = FloatVector.broadcast(F, small[c]).blend(small[8 + c], UPPER);
-        IntVector nib = half == 0 ? q.and(0x0F0F0F0F) : q.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F);
-        if (five) nib = nib.or(qh.lanewise(VectorOperators.LSHR, c).and(0x01010101).lanewise(VectorOperators.LSHL, 4));
-        int wo = o + c * 64;
-        ((FloatVector) nib.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo);
-        ((FloatVector) nib.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 16);
-        ((FloatVector) nib.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 32);
-        ((FloatVector) nib.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 48);
-      }
+      int c = 2 * g, wo = o + c * 64;
+      // chunk 2g: low nibbles
+      FloatVector scale = FloatVector.broadcast(F, small[c]).blend(small[8 + c], UPPER);
+      IntVector nib = q.and(0x0F0F0F0F).or(qh.lanewise(VectorOperators.LSHR, c).and(fifth).lanewise(VectorOperators.LSHL, 4));
+      ((FloatVector) nib.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo);
+      ((FloatVector) nib.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 16);
+      ((FloatVector) nib.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 32);
+      ((FloatVector) nib.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(s, wo + 48);
+      // chunk 2g+1: high nibbles
+      FloatVector scale1 = FloatVector.broadcast(F, small[c + 1]).blend(small[9 + c], UPPER);
+      IntVector nib1 = q.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F)
+          .or(qh.lanewise(VectorOperators.LSHR, c + 1).and(fifth).lanewise(VectorOperators.LSHL, 4));
+      ((FloatVector) nib1.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale1).intoArray(s, wo + 64);
+      ((FloatVector) nib1.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale1).intoArray(s, wo + 80);
+      ((FloatVector) nib1.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale1).intoArray(s, wo + 96);
+      ((FloatVector) nib1.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale1).intoArray(s, wo + 112);
+    }
+  }
+
+  /**
+   * One token: {@link #decodeQ45}'s scales into scratch, but the weight vectors go straight into
+   * the four 64-value group sums ({@code part[16g..]}, as {@link #partials1} makes them) instead of
+   * through scratch.
+   */
+  private static void decodeDotQ45(MemorySegment data, long oa, long ob, boolean five, float[] s, int o, float[] small,
+      float[] a, int ao, float[] part) {
+    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
+    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
+    float ma = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 2));
+    float mb = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2));
+    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
+    FloatVector.broadcast(F, ma).blend(mb, UPPER).intoArray(s, o + DMIN_AT);
+    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, oa + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, oa + 12), small, 0, s, o + MIN_AT);
+    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, ob + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, ob + 12), small, 8, s, o + MIN_AT + 8);
+    long qa = oa + (five ? 48 : 16), qb = ob + (five ? 48 : 16);
+    IntVector qh = IntVector.fromMemorySegment(I, data, oa + 16, LE).blend(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE), LANES_8_15);
+    int fifth = five ? 0x01010101 : 0;
+    for (int g = 0; g < 4; g++) {
+      IntVector q = IntVector.fromMemorySegment(I, data, qa + 32 * g, LE)
+          .blend(IntVector.fromMemorySegment(I, data, qb + 32 * g - 32, LE), LANES_8_15);
+      int c = 2 * g, xo = ao + c * 64;
+      FloatVector scale = FloatVector.broadcast(F, small[c]).blend(small[8 + c], UPPER);
+      IntVector nib = q.and(0x0F0F0F0F).or(qh.lanewise(VectorOperators.LSHR, c).and(fifth).lanewise(VectorOperators.LSHL, 4));
+      FloatVector sum = ((FloatVector) nib.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale).mul(FloatVector.fromArray(F, a, xo));
+      sum = ((FloatVector) nib.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale)
+          .fma(FloatVector.fromArray(F, a, xo + 16), sum);
+      sum = ((FloatVector) nib.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale)
+          .fma(FloatVector.fromArray(F, a, xo + 32), sum);
+      sum = ((FloatVector) nib.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale)
+          .fma(FloatVector.fromArray(F, a, xo + 48), sum);
+      FloatVector scale1 = FloatVector.broadcast(F, small[c + 1]).blend(small[9 + c], UPPER);
+      IntVector nib1 = q.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F)
+          .or(qh.lanewise(VectorOperators.LSHR, c + 1).and(fifth).lanewise(VectorOperators.LSHL, 4));
+      sum = ((FloatVector) nib1.and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale1).fma(FloatVector.fromArray(F, a, xo + 64), sum);
+      sum = ((FloatVector) nib1.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale1)
+          .fma(FloatVector.fromArray(F, a, xo + 80), sum);
+      sum = ((FloatVector) nib1.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(scale1)
+          .fma(FloatVector.fromArray(F, a, xo + 96), sum);
+      sum = ((FloatVector) nib1.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(scale1)
+          .fma(FloatVector.fromArray(F, a, xo + 112), sum);
+      sum.intoArray(part, 16 * g);
+    }
+  }
+
+  /**
+   * The 8 six-bit scales and mins of a Q4_K/Q5_K super-block from its 12 packed bytes (bytes 0-7 in
+   * {@code lo}, 8-11 in {@code hi}), four at a time within an int: scales 0-3 are the low 6 bits of
+   * bytes 0-3 and mins 0-3 of bytes 4-7; scales 4-7 take the low nibbles of bytes 8-11 and the top
+   * 2 bits of bytes 0-3 above them, mins 4-7 the high nibbles and the top bits of bytes 4-7.
+   */
+  private static void unpackScales(long lo, int hi, float[] scales, int so, float[] mins, int mo) {
+    int lo0 = (int) lo, lo1 = (int) (lo >>> 32);
+    int sc03 = lo0 & 0x3F3F3F3F, mn03 = lo1 & 0x3F3F3F3F;
+    int sc47 = (hi & 0x0F0F0F0F) | ((lo0 >>> 2) & 0x30303030);
+    int mn47 = ((hi >>> 4) & 0x0F0F0F0F) | ((lo1 >>> 2) & 0x30303030);
+    for (int k = 0; k < 4; k++) {
+      scales[so + k] = (sc03 >>> (8 * k)) & 0xFF;
+      scales[so + 4 + k] = (sc47 >>> (8 * k)) & 0xFF;
+      mins[mo + k] = (mn03 >>> (8 * k)) & 0xFF;
+      mins[mo + 4 + k] = (mn47 >>> (8 * k)) & 0xFF;
     }
   }
 
