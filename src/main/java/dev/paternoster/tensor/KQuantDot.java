@@ -139,19 +139,20 @@ final class KQuantDot implements Parallel.RangeTask {
     };
     MemorySegment data = w.data();
     long[] rowA = sc.rowA, rowB = sc.rowB;
+    long rowBytes = w.rowBytes();
     for (int g = g0; g < g1; g++) {
       int p0 = g * GROUP, np = Math.min(GROUP, pairs - p0);
       for (int j = 0; j < np; j++) {
         int p = p0 + j;
         // rows 2p, 2p+1; an odd last row is row b of the pair (rows-2, rows-1), row a's lanes unused
         boolean tail = 2 * p + 1 >= rows;
-        rowA[j] = w.rowOffset(tail ? rows - 2 : 2 * p);
-        rowB[j] = w.rowOffset(tail ? rows - 1 : 2 * p + 1);
+        rowA[j] = (tail ? rows - 2 : 2 * p) * rowBytes;
+        rowB[j] = (tail ? rows - 1 : 2 * p + 1) * rowBytes;
       }
       Arrays.fill(st, 0, np * nt * ST, 0f);
       for (int b = 0; b < supers; b++) {
         long bo = (long) b * type.blockBytes;
-        for (int j = 0; j < np && (nt > 1 || kind == KIND_Q6); j++) {
+        for (int j = 0; j < np && nt > 1; j++) {
           switch (type) {
             case Q6_K -> decodeQ6(data, rowA[j] + bo, rowB[j] + bo, s, j * PSB);
             case Q5_K -> decodeQ45(data, rowA[j] + bo, rowB[j] + bo, true, s, j * PSB, sc.small);
@@ -170,9 +171,10 @@ final class KQuantDot implements Parallel.RangeTask {
         for (; t < nt; t++) {
           int ao = (t * x.chunks + 8 * b) * 64;
           for (int j = 0; j < np; j++) {
-            if (nt == 1 && kind != KIND_Q6) {
+            if (nt == 1) {
               // one token: the weights are used once, decode them into registers (the scratch decode above is skipped)
-              decodeDotQ45(data, rowA[j] + bo, rowB[j] + bo, kind == KIND_Q5, s, j * PSB, sc.small, x.a, ao, part);
+              if (kind == KIND_Q6) decodeDotQ6(data, rowA[j] + bo, rowB[j] + bo, s, j * PSB, x.a, ao, part);
+              else decodeDotQ45(data, rowA[j] + bo, rowB[j] + bo, kind == KIND_Q5, s, j * PSB, sc.small, x.a, ao, part);
             } else {
               partials1(s, j * PSB, x.a, ao, part);
             }
@@ -378,6 +380,54 @@ final class KQuantDot implements Parallel.RangeTask {
         p0 = FloatVector.fromArray(F, s, o + off).fma(FloatVector.fromArray(F, a, ao + off), p0);
       }
       p0.intoArray(part, g * 16);
+    }
+  }
+
+  /**
+   * One token: {@link #decodeQ6}'s scales into scratch, the weight vectors straight into the four
+   * 64-value group sums {@code part[16g..]} (two chains per group, one per 32-value chunk).
+   */
+  private static void decodeDotQ6(MemorySegment data, long oa, long ob, float[] s, int o, float[] a, int ao, float[] part) {
+    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 208));
+    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 208));
+    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
+    for (int m = 0; m < 8; m++) {
+      s[o + SC0_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 192 + 2 * m);
+      s[o + SC1_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 193 + 2 * m);
+      s[o + SC0_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 192 + 2 * m);
+      s[o + SC1_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 193 + 2 * m);
+    }
+    for (int g = 0; g < 4; g++) {
+      // chunks 2g and 2g+1: half g/2, quarters 2(g&1) and 2(g&1)+1 (ql at +0 and +32, same nibble)
+      int half = g >> 1, nibble = 4 * (g & 1), q0 = 2 * (g & 1), c = 2 * g;
+      long la = oa + 64L * half, lb = ob + 64L * half, ha = oa + 128 + 32L * half, hb = ob + 128 + 32L * half;
+      IntVector qh = IntVector.fromMemorySegment(I, data, ha, LE).blend(IntVector.fromMemorySegment(I, data, hb - 32, LE), LANES_8_15);
+      IntVector l0 = IntVector.fromMemorySegment(I, data, la, LE).blend(IntVector.fromMemorySegment(I, data, lb - 32, LE), LANES_8_15);
+      IntVector l1 = IntVector.fromMemorySegment(I, data, la + 32, LE).blend(IntVector.fromMemorySegment(I, data, lb, LE), LANES_8_15);
+      IntVector w0 = l0.lanewise(VectorOperators.LSHR, nibble).and(0x0F0F0F0F)
+          .or(qh.lanewise(VectorOperators.LSHR, 2 * q0).and(0x03030303).lanewise(VectorOperators.LSHL, 4));
+      IntVector w1 = l1.lanewise(VectorOperators.LSHR, nibble).and(0x0F0F0F0F)
+          .or(qh.lanewise(VectorOperators.LSHR, 2 * q0 + 2).and(0x03030303).lanewise(VectorOperators.LSHL, 4));
+      FloatVector s0 = FloatVector.broadcast(F, s[o + SC0_AT + c]).blend(s[o + SC1_AT + c], LANES_4_7)
+          .blend(s[o + SC0_AT + 8 + c], LANES_8_11).blend(s[o + SC1_AT + 8 + c], LANES_12_15);
+      FloatVector s1 = FloatVector.broadcast(F, s[o + SC0_AT + c + 1]).blend(s[o + SC1_AT + c + 1], LANES_4_7)
+          .blend(s[o + SC0_AT + 9 + c], LANES_8_11).blend(s[o + SC1_AT + 9 + c], LANES_12_15);
+      int xo = ao + c * 64;
+      FloatVector sum0 = ((FloatVector) w0.and(0xFF).convert(VectorOperators.I2F, 0)).mul(s0).mul(FloatVector.fromArray(F, a, xo));
+      FloatVector sum1 = ((FloatVector) w1.and(0xFF).convert(VectorOperators.I2F, 0)).mul(s1).mul(FloatVector.fromArray(F, a, xo + 64));
+      sum0 = ((FloatVector) w0.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(s0)
+          .fma(FloatVector.fromArray(F, a, xo + 16), sum0);
+      sum1 = ((FloatVector) w1.lanewise(VectorOperators.LSHR, 8).and(0xFF).convert(VectorOperators.I2F, 0)).mul(s1)
+          .fma(FloatVector.fromArray(F, a, xo + 80), sum1);
+      sum0 = ((FloatVector) w0.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(s0)
+          .fma(FloatVector.fromArray(F, a, xo + 32), sum0);
+      sum1 = ((FloatVector) w1.lanewise(VectorOperators.LSHR, 16).and(0xFF).convert(VectorOperators.I2F, 0)).mul(s1)
+          .fma(FloatVector.fromArray(F, a, xo + 96), sum1);
+      sum0 = ((FloatVector) w0.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(s0)
+          .fma(FloatVector.fromArray(F, a, xo + 48), sum0);
+      sum1 = ((FloatVector) w1.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).mul(s1)
+          .fma(FloatVector.fromArray(F, a, xo + 112), sum1);
+      sum0.add(sum1).intoArray(part, 16 * g);
     }
   }
 

@@ -122,6 +122,8 @@ final class QuantDot implements Parallel.RangeTask {
   private float[] out;
   private int outOff, outStride;
   private boolean repacked;
+  /** Bytes per row ({@code Weight.rowBytes} divides: computed once per call, not per row). */
+  private long rowBytes;
 
   /** {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)} for every row and token. */
   static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
@@ -132,6 +134,7 @@ final class QuantDot implements Parallel.RangeTask {
     task.outOff = outOff;
     task.outStride = outStride;
     task.repacked = repacked(w);
+    task.rowBytes = w.rowBytes();
     try {
       if (vectorizable(w)) pool.forRange((w.rows() + GROUP - 1) / GROUP, task);
       else pool.forRange(w.rows(), task::scalarRows);
@@ -155,7 +158,7 @@ final class QuantDot implements Parallel.RangeTask {
         long[] ro = sc.rows16;
         float[] has = sc.has16;
         for (int i = 0; i < 16; i++) {
-          ro[i] = w.rowOffset(inner(r0 + i, rows));
+          ro[i] = inner(r0 + i, rows) * rowBytes;
           has[i] = interior(r0 + i, rows) ? 1f : 0f;
         }
         fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
@@ -166,8 +169,8 @@ final class QuantDot implements Parallel.RangeTask {
         // one token: no weight reuse to gain from the scratch, decode straight into registers
         for (int p = 0; 2 * p < nr; p++) {
           int ra = inner(r0 + 2 * p, rows), rb = inner(r0 + 2 * p + 1, rows);
-          if (q8) fusedQ8(w.data(), w.rowOffset(ra), w.rowOffset(rb), blocks, a, ad, acc, 16 * p);
-          else fusedQ4(w.data(), w.rowOffset(ra), w.rowOffset(rb), blocks, a, ad, acc, 16 * p);
+          if (q8) fusedQ8(w.data(), ra * rowBytes, rb * rowBytes, blocks, a, ad, acc, 16 * p);
+          else fusedQ4(w.data(), ra * rowBytes, rb * rowBytes, blocks, a, ad, acc, 16 * p);
         }
         for (int i = 0; i < nr; i++) out[outOff + r0 + i] = hsum8(acc, (i / 2) * 16 + (i % 2) * 8);
         continue;
@@ -180,8 +183,8 @@ final class QuantDot implements Parallel.RangeTask {
         for (int p = 0; p < pairs; p++) {
           int ra = inner(r0 + 2 * p, rows), rb = inner(r0 + 2 * p + 1, rows);
           boolean hasA = interior(r0 + 2 * p, rows), hasB = interior(r0 + 2 * p + 1, rows);
-          if (q8) decodeQ8(w.data(), w.rowOffset(ra), w.rowOffset(rb), hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
-          else decodeQ4(w.data(), w.rowOffset(ra), w.rowOffset(rb), hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
+          if (q8) decodeQ8(w.data(), ra * rowBytes, rb * rowBytes, hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
+          else decodeQ4(w.data(), ra * rowBytes, rb * rowBytes, hasA, hasB, cb, nb, s, p * PAIR, dw16, 2 * p);
         }
         if (repacked) {
           for (int t = 0; t < nt; t++) {
@@ -339,10 +342,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector x2 = FloatVector.fromArray(F, a, ab + 32);
       FloatVector x3 = FloatVector.fromArray(F, a, ab + 48);
       long oa0 = ro[0] + bo, ob0 = ro[1] + bo;
-      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa0 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 48, LE), LANES_12_15)
+      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa0 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s0 = ((FloatVector) q0.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s0);
@@ -351,10 +354,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d0 = FloatVector.broadcast(F, has[0] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)))
           .blend(has[1] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0)), UPPER);
       long oa1 = ro[2] + bo, ob1 = ro[3] + bo;
-      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa1 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob1 + 2 - 48, LE), LANES_12_15)
+      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa1 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s1 = ((FloatVector) q1.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s1);
@@ -363,10 +366,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d1 = FloatVector.broadcast(F, has[2] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa1)))
           .blend(has[3] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob1)), UPPER);
       long oa2 = ro[4] + bo, ob2 = ro[5] + bo;
-      IntVector q2 = IntVector.fromMemorySegment(I, data, oa2 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa2 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob2 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob2 + 2 - 48, LE), LANES_12_15)
+      IntVector q2 = IntVector.fromMemorySegment(I, data, oa2 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa2 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s2 = ((FloatVector) q2.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s2);
@@ -375,10 +378,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d2 = FloatVector.broadcast(F, has[4] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa2)))
           .blend(has[5] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob2)), UPPER);
       long oa3 = ro[6] + bo, ob3 = ro[7] + bo;
-      IntVector q3 = IntVector.fromMemorySegment(I, data, oa3 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa3 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob3 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob3 + 2 - 48, LE), LANES_12_15)
+      IntVector q3 = IntVector.fromMemorySegment(I, data, oa3 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa3 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s3 = ((FloatVector) q3.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s3);
@@ -387,10 +390,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d3 = FloatVector.broadcast(F, has[6] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa3)))
           .blend(has[7] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob3)), UPPER);
       long oa4 = ro[8] + bo, ob4 = ro[9] + bo;
-      IntVector q4 = IntVector.fromMemorySegment(I, data, oa4 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa4 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob4 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob4 + 2 - 48, LE), LANES_12_15)
+      IntVector q4 = IntVector.fromMemorySegment(I, data, oa4 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa4 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s4 = ((FloatVector) q4.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s4);
@@ -399,10 +402,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d4 = FloatVector.broadcast(F, has[8] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa4)))
           .blend(has[9] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob4)), UPPER);
       long oa5 = ro[10] + bo, ob5 = ro[11] + bo;
-      IntVector q5 = IntVector.fromMemorySegment(I, data, oa5 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa5 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob5 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob5 + 2 - 48, LE), LANES_12_15)
+      IntVector q5 = IntVector.fromMemorySegment(I, data, oa5 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa5 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s5 = ((FloatVector) q5.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s5);
@@ -411,10 +414,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d5 = FloatVector.broadcast(F, has[10] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa5)))
           .blend(has[11] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob5)), UPPER);
       long oa6 = ro[12] + bo, ob6 = ro[13] + bo;
-      IntVector q6 = IntVector.fromMemorySegment(I, data, oa6 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa6 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob6 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob6 + 2 - 48, LE), LANES_12_15)
+      IntVector q6 = IntVector.fromMemorySegment(I, data, oa6 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa6 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s6 = ((FloatVector) q6.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s6);
@@ -423,10 +426,10 @@ final class QuantDot implements Parallel.RangeTask {
       FloatVector d6 = FloatVector.broadcast(F, has[12] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa6)))
           .blend(has[13] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob6)), UPPER);
       long oa7 = ro[14] + bo, ob7 = ro[15] + bo;
-      IntVector q7 = IntVector.fromMemorySegment(I, data, oa7 + 2, LE)
-          .blend(IntVector.fromMemorySegment(I, data, oa7 + 2 - 16, LE), LANES_4_7)
-          .blend(IntVector.fromMemorySegment(I, data, ob7 + 2 - 32, LE), LANES_8_11)
-          .blend(IntVector.fromMemorySegment(I, data, ob7 + 2 - 48, LE), LANES_12_15)
+      IntVector q7 = IntVector.fromMemorySegment(I, data, oa7 + 2, LE, LANES_0_3)
+          .or(IntVector.fromMemorySegment(I, data, oa7 + 2 - 16, LE, LANES_4_7))
+          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 32, LE, LANES_8_11))
+          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 48, LE, LANES_12_15))
           .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
       FloatVector s7 = ((FloatVector) q7.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
       s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s7);
@@ -712,7 +715,7 @@ final class QuantDot implements Parallel.RangeTask {
     int bb = q8 ? 34 : 18;
     float[] lanes = new float[8];
     for (int r = r0; r < r1; r++) {
-      long row = w.rowOffset(r);
+      long row = r * rowBytes;
       for (int t = 0; t < x.nTokens; t++) {
         Arrays.fill(lanes, 0f);
         float chain = 0f;
