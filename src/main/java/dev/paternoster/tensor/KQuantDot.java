@@ -210,14 +210,7 @@ final class KQuantDot implements Parallel.RangeTask {
    * D = (d_a x8, d_b x8), DMIN likewise, MIN lanes h*8+j = min_h[j].
    */
   private static void decodeQ45(MemorySegment data, long oa, long ob, boolean five, float[] s, int o, float[] small) {
-    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
-    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
-    float ma = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 2));
-    float mb = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2));
-    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
-    FloatVector.broadcast(F, ma).blend(mb, UPPER).intoArray(s, o + DMIN_AT);
-    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, oa + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, oa + 12), small, 0, s, o + MIN_AT);
-    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, ob + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, ob + 12), small, 8, s, o + MIN_AT + 8);
+    scalesQ45(data, oa, ob, s, o, small);
     long qa = oa + (five ? 48 : 16), qb = ob + (five ? 48 : 16);
     // Q5_K's fifth bits: bit c of qh[l] is element l of chunk c (for Q4_K the mask is 0: no branch,
     // no vector phi for C2 to box)
@@ -252,14 +245,7 @@ final class KQuantDot implements Parallel.RangeTask {
    */
   private static void decodeDotQ45(MemorySegment data, long oa, long ob, boolean five, float[] s, int o, float[] small,
       float[] a, int ao, float[] part) {
-    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
-    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
-    float ma = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 2));
-    float mb = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2));
-    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
-    FloatVector.broadcast(F, ma).blend(mb, UPPER).intoArray(s, o + DMIN_AT);
-    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, oa + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, oa + 12), small, 0, s, o + MIN_AT);
-    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, ob + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, ob + 12), small, 8, s, o + MIN_AT + 8);
+    scalesQ45(data, oa, ob, s, o, small);
     long qa = oa + (five ? 48 : 16), qb = ob + (five ? 48 : 16);
     IntVector qh = IntVector.fromMemorySegment(I, data, oa + 16, LE).blend(IntVector.fromMemorySegment(I, data, ob + 16 - 32, LE), LANES_8_15);
     int fifth = five ? 0x01010101 : 0;
@@ -291,6 +277,31 @@ final class KQuantDot implements Parallel.RangeTask {
     }
   }
 
+  /** A Q4_K/Q5_K row pair's scales into scratch: D, DMIN, MIN (lanes h*8+j = min_h[j]); the sub-block scales into {@code small}. */
+  private static void scalesQ45(MemorySegment data, long oa, long ob, float[] s, int o, float[] small) {
+    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa));
+    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob));
+    float ma = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 2));
+    float mb = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 2));
+    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
+    FloatVector.broadcast(F, ma).blend(mb, UPPER).intoArray(s, o + DMIN_AT);
+    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, oa + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, oa + 12), small, 0, s, o + MIN_AT);
+    unpackScales(data.get(ValueLayout.JAVA_LONG_UNALIGNED, ob + 4), data.get(ValueLayout.JAVA_INT_UNALIGNED, ob + 12), small, 8, s, o + MIN_AT + 8);
+  }
+
+  /** A Q6_K row pair's scales into scratch: D, and the 16 signed scales of each row as SC0/SC1 (lanes h*8+m = sc_h[2m], sc_h[2m+1]). */
+  private static void scalesQ6(MemorySegment data, long oa, long ob, float[] s, int o) {
+    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 208));
+    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 208));
+    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
+    for (int m = 0; m < 8; m++) {
+      s[o + SC0_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 192 + 2 * m);
+      s[o + SC1_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 193 + 2 * m);
+      s[o + SC0_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 192 + 2 * m);
+      s[o + SC1_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 193 + 2 * m);
+    }
+  }
+
   /**
    * The 8 six-bit scales and mins of a Q4_K/Q5_K super-block from its 12 packed bytes (bytes 0-7 in
    * {@code lo}, 8-11 in {@code hi}), four at a time within an int: scales 0-3 are the low 6 bits of
@@ -315,16 +326,7 @@ final class KQuantDot implements Parallel.RangeTask {
    * D, and SC0/SC1 lanes h*8+m = sc_h[2m], sc_h[2m+1] (for the {@code -32} offset term).
    */
   private static void decodeQ6(MemorySegment data, long oa, long ob, float[] s, int o) {
-    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 208));
-    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 208));
-    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
-    // the 16 signed scales of each row, as floats: SC0/SC1 lanes h*8+m = sc_h[2m], sc_h[2m+1]
-    for (int m = 0; m < 8; m++) {
-      s[o + SC0_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 192 + 2 * m);
-      s[o + SC1_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 193 + 2 * m);
-      s[o + SC0_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 192 + 2 * m);
-      s[o + SC1_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 193 + 2 * m);
-    }
+    scalesQ6(data, oa, ob, s, o);
     // one loop body (C2 inlines and intrinsifies a small method whole; unrolled code hit its node limit)
     for (int c = 0; c < 8; c++) {
       // chunk c = 4*half + quarter: ql bytes at 64*half + 32*(quarter&1), low nibbles for quarters 0-1,
@@ -388,15 +390,7 @@ final class KQuantDot implements Parallel.RangeTask {
    * 64-value group sums {@code part[16g..]} (two chains per group, one per 32-value chunk).
    */
   private static void decodeDotQ6(MemorySegment data, long oa, long ob, float[] s, int o, float[] a, int ao, float[] part) {
-    float da = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa + 208));
-    float db = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob + 208));
-    FloatVector.broadcast(F, da).blend(db, UPPER).intoArray(s, o + D_AT);
-    for (int m = 0; m < 8; m++) {
-      s[o + SC0_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 192 + 2 * m);
-      s[o + SC1_AT + m] = data.get(ValueLayout.JAVA_BYTE, oa + 193 + 2 * m);
-      s[o + SC0_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 192 + 2 * m);
-      s[o + SC1_AT + 8 + m] = data.get(ValueLayout.JAVA_BYTE, ob + 193 + 2 * m);
-    }
+    scalesQ6(data, oa, ob, s, o);
     for (int g = 0; g < 4; g++) {
       // chunks 2g and 2g+1: half g/2, quarters 2(g&1) and 2(g&1)+1 (ql at +0 and +32, same nibble)
       int half = g >> 1, nibble = 4 * (g & 1), q0 = 2 * (g & 1), c = 2 * g;
