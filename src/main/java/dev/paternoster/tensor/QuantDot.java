@@ -713,7 +713,7 @@ final class QuantDot implements Parallel.RangeTask {
     MemorySegment data = w.data();
     boolean q8 = w.type() == GGMLType.Q8_0;
     int bb = q8 ? 34 : 18;
-    float[] lanes = new float[8];
+    float[] lanes = new float[8], xa = x.a;
     for (int r = r0; r < r1; r++) {
       long row = r * rowBytes;
       for (int t = 0; t < x.nTokens; t++) {
@@ -722,6 +722,7 @@ final class QuantDot implements Parallel.RangeTask {
         for (int b = 0; b < x.blocks; b++) {
           long p = row + (long) b * bb;
           float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, p)) * x.scale(t, b);
+          int ab = (t * x.blocks + b) * Q8Activations.BLOCK_FLOATS;
           int block = 0;
           for (int m = 0; m < 8; m++) {
             int sum = 0;
@@ -732,7 +733,7 @@ final class QuantDot implements Parallel.RangeTask {
                 int v = data.get(ValueLayout.JAVA_BYTE, p + 2 + e % 16) & 0xFF;
                 q = (e < 16 ? v & 0xF : v >> 4) - 8;
               }
-              sum += q * x.quant(t, 32 * b + e);
+              sum += q * (int) xa[ab + k * 16 + m]; // x.quant(t, 32b + e), read from its lane layout
             }
             lanes[m] = Math.fma(d, (float) sum, lanes[m]);
             block += sum;
