@@ -111,4 +111,27 @@ class KQuantDotTest {
       }
     }
   }
+
+  @Test
+  void promptRowsTakeTheGemmOrderOfRepackedQ4K() {
+    // repacked Q4_K (rows a multiple of 8): prompt rows in llama.cpp's gemm chain, the others gemv;
+    // other matrices ignore the flags. Mixed flags in one batch, every token bit for bit.
+    for (int rows : new int[] {16, 19}) {
+      Weight w = weight(GGMLType.Q4_K, rows, 768, rows, false);
+      for (int n : new int[] {1, 2, 5, 9}) {
+        float[] x = activations(n, 768, 100 + n);
+        boolean[] prompt = new boolean[n];
+        for (int t = 0; t < n; t++) prompt[t] = n == 1 || t % 3 != 1;
+        Q8KActivations q = new Q8KActivations();
+        q.quantize(x, 0, 768, n, 768, pool);
+        float[] got = new float[n * rows], want = new float[n * rows], gemv = new float[n * rows];
+        Matmul.matmul(w, q, prompt, got, 0, rows, pool);
+        ReferenceMatmul.llamaCpp(w, x, n, prompt, want);
+        assertThat(got).as("rows %d, %d tokens", rows, n).containsExactly(want);
+        ReferenceMatmul.llamaCpp(w, x, n, null, gemv);
+        if (rows % 8 == 0) assertThat(want).as("the gemm order differs somewhere").isNotEqualTo(gemv);
+        else assertThat(want).as("not repacked: one order").containsExactly(gemv);
+      }
+    }
+  }
 }
