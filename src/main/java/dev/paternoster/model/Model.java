@@ -14,7 +14,6 @@ public interface Model extends AutoCloseable {
 
   Tokenizer tokenizer();
 
-  /** Bytes one KV page of {@code pageSize} positions takes (all layers, keys and values) with {@code dtype} elements. */
   /**
    * Whether a token's results depend on whether it is one of its prompt's rows ({@link Batch#promptRow}):
    * then K/V computed for a position as a prompt token must not be reused for it as a generated
@@ -24,6 +23,7 @@ public interface Model extends AutoCloseable {
     return false;
   }
 
+  /** Bytes one KV page of {@code pageSize} positions takes (all layers, keys and values) with {@code dtype} elements. */
   long kvBytesPerPage(int pageSize, KvCacheDtype dtype);
 
   /** {@link #kvBytesPerPage(int, KvCacheDtype)} with the default type ({@link KvCacheDtype#DEFAULT}). */
