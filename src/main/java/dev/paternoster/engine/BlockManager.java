@@ -1,5 +1,7 @@
 package dev.paternoster.engine;
 
+import dev.paternoster.model.Batch;
+
 import java.util.Arrays;
 import java.util.HashMap;
 
@@ -201,8 +203,8 @@ final class BlockManager {
       long h = i == 0 ? SEED : s.pageHashes[i - 1];
       int off = i * pageSize;
       if (promptRowsMatter) {
-        // how many of the page's positions are prompt rows (Batch.promptRow: the first P - P % 4)
-        int rows = Math.max(0, Math.min(pageSize, s.promptLen - s.promptLen % 4 - off));
+        // how many of the page's positions are prompt rows (Batch.promptRow)
+        int rows = Math.max(0, Math.min(pageSize, Batch.promptRows(s.promptLen) - off));
         h = mix(h ^ (0x5DEECE66DL * (rows + 1)));
       }
       for (int k = 0; k < pageSize; k++) h = mix(h ^ (s.tokens[off + k] & 0xFFFFFFFFL));

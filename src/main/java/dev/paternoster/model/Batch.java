@@ -54,9 +54,12 @@ public record Batch(int[] tokens, int[] positions, int[] seq, int[][] blockTable
    * position, never on the batch, so results stay batch invariant.
    */
   public boolean promptRow(int i) {
-    if (promptLengths == null) return false;
-    int p = promptLengths[seq[i]];
-    return positions[i] < p - p % 4;
+    return promptLengths != null && positions[i] < promptRows(promptLengths[seq[i]]);
+  }
+
+  /** How many leading positions of a {@code promptLength}-token prompt are prompt rows ({@link #promptRow}). */
+  public static int promptRows(int promptLength) {
+    return promptLength - promptLength % 4;
   }
 
   /** A batch of one sequence, positions {@code start..start+ids.length-1}, logits for the last token. */
