@@ -104,15 +104,25 @@ public final class Matmul {
    * repacked Q4_K matrices (see {@code Batch.promptRow}); the others as single tokens.
    */
   public static void matmul(Weight w, Q8KActivations x, boolean[] promptRows, float[] out, int outOff, int outStride, Parallel pool) {
+    if (!checkQuantized(w, isKQuant(w.type()), "Q8_K", x.cols(), x.tokens(), out, outOff, outStride, pool)) return;
+    if (promptRows != null && promptRows.length < x.tokens()) throw new IllegalArgumentException("promptRows shorter than the batch");
+    KQuantDot.matmul(w, x, promptRows, out, outOff, outStride, pool);
+  }
+
+  /**
+   * The argument checks of the quantized-activation matmuls; false when there are no tokens.
+   *
+   * @param typeFits whether {@code w}'s type takes {@code activations}
+   */
+  private static boolean checkQuantized(Weight w, boolean typeFits, String activations, int cols, int nTokens,
+      float[] out, int outOff, int outStride, Parallel pool) {
     Objects.requireNonNull(pool, "pool");
-    if (!isKQuant(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " weights do not take Q8_K activations");
-    if (x.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + x.cols() + " columns, the matrix " + w.cols());
-    int nTokens = x.tokens();
-    if (nTokens <= 0) return;
+    if (!typeFits) throw new IllegalArgumentException(w.name() + ": " + w.type() + " weights do not take " + activations + " activations");
+    if (cols != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + cols + " columns, the matrix " + w.cols());
+    if (nTokens <= 0) return false;
     if (outStride < w.rows()) throw new IllegalArgumentException(w.name() + ": output stride " + outStride + " < rows " + w.rows());
     Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + w.rows(), out.length);
-    if (promptRows != null && promptRows.length < nTokens) throw new IllegalArgumentException("promptRows shorter than the batch");
-    KQuantDot.matmul(w, x, promptRows, out, outOff, outStride, pool);
+    return true;
   }
 
   /**
@@ -130,13 +140,7 @@ public final class Matmul {
    * {@code out[outOff + t*outStride + r]} for every token t of {@code x} and row r.
    */
   public static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
-    Objects.requireNonNull(pool, "pool");
-    if (!quantizesActivations(w.type())) throw new IllegalArgumentException(w.name() + ": " + w.type() + " weights do not take Q8_0 activations");
-    if (x.cols() != w.cols()) throw new IllegalArgumentException(w.name() + ": activations have " + x.cols() + " columns, the matrix " + w.cols());
-    int nTokens = x.tokens();
-    if (nTokens <= 0) return;
-    if (outStride < w.rows()) throw new IllegalArgumentException(w.name() + ": output stride " + outStride + " < rows " + w.rows());
-    Objects.checkFromIndexSize(outOff, (long) (nTokens - 1) * outStride + w.rows(), out.length);
+    if (!checkQuantized(w, quantizesActivations(w.type()), "Q8_0", x.cols(), x.tokens(), out, outOff, outStride, pool)) return;
     QuantDot.matmul(w, x, out, outOff, outStride, pool);
   }
 
