@@ -48,7 +48,6 @@ final class KQuantDot implements Parallel.RangeTask {
   private static final int ST = 32;
 
   private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
-  private static final VectorMask<Integer> LANES_0_7 = VectorMask.fromLong(I, 0x00FFL);
   private static final VectorMask<Integer> LANES_8_15 = VectorMask.fromLong(I, 0xFF00L);
   // Two-vector selections on int lanes (constants: C2 compiles these to one permute each)
   private static final IntVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));

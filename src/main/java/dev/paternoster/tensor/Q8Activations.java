@@ -75,12 +75,17 @@ public final class Q8Activations {
       d = new float[need];
       a = new float[need * BLOCK_FLOATS];
     }
+    eachToken(pool, nTokens, cols, t -> token(x, xOff + t * xStride, t));
+  }
+
+  /** Runs {@code token} for t < nTokens, split over {@code pool} (null: none) by token when the batch is large. */
+  static void eachToken(Parallel pool, int nTokens, int cols, java.util.function.IntConsumer token) {
     if (pool != null && (long) nTokens * cols >= 32768) {
       pool.forRange(nTokens, (s, e) -> {
-        for (int t = s; t < e; t++) token(x, xOff + t * xStride, t);
+        for (int t = s; t < e; t++) token.accept(t);
       });
     } else {
-      for (int t = 0; t < nTokens; t++) token(x, xOff + t * xStride, t);
+      for (int t = 0; t < nTokens; t++) token.accept(t);
     }
   }
 

@@ -75,13 +75,7 @@ public final class Q8KActivations {
       sums = new float[need * SUMS];
       a = new float[need * 8 * BLOCK_FLOATS];
     }
-    if (pool != null && (long) nTokens * cols >= 32768) {
-      pool.forRange(nTokens, (s, e) -> {
-        for (int t = s; t < e; t++) token(x, xOff + t * xStride, t);
-      });
-    } else {
-      for (int t = 0; t < nTokens; t++) token(x, xOff + t * xStride, t);
-    }
+    Q8Activations.eachToken(pool, nTokens, cols, t -> token(x, xOff + t * xStride, t));
   }
 
   private void token(float[] x, int xo, int t) {

@@ -63,7 +63,6 @@ final class QuantDot implements Parallel.RangeTask {
   private static final IntVector EVEN = indices(i -> i < 8 ? 2 * i : 16 + 2 * (i - 8));
   private static final IntVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
   private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
-  private static final VectorMask<Integer> LANES_0_7 = VectorMask.fromLong(I, 0x00FFL);
   private static final VectorMask<Integer> LANES_8_15 = VectorMask.fromLong(I, 0xFF00L);
   private static final VectorMask<Integer> LANES_0_3 = VectorMask.fromLong(I, 0x000FL);
   private static final VectorMask<Integer> LANES_4_7 = VectorMask.fromLong(I, 0x00F0L);
