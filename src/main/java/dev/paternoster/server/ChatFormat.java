@@ -93,15 +93,7 @@ final class ChatFormat implements ResponseFormat {
 
   @Override
   public ObjectNode textChunk(int choiceIndex, String text) {
-    if (logprobs) return null;
-    ObjectNode o = meta.startChunk();
-    ObjectNode ch = o.putArray("choices").addObject();
-    ch.put("index", choiceIndex);
-    ch.putObject("delta").put("content", text);
-    ch.putNull("logprobs");
-    ch.putNull("finish_reason");
-    ch.putNull("stop_reason");
-    return o;
+    return logprobs ? null : chunk(ResponseFormat.textEvent(choiceIndex, text));
   }
 
   @Override

@@ -72,7 +72,7 @@ final class CompletionFormat implements ResponseFormat {
     } else {
       ch.putNull("logprobs");
     }
-    textOffset[e.choiceIndex()] += e.textDelta().length();
+    if (logprobs) textOffset[e.choiceIndex()] += e.textDelta().length(); // read only for log-probabilities
     if (e.isFinal()) {
       ch.put("finish_reason", e.finishReason().openAiName());
     } else {
@@ -84,15 +84,7 @@ final class CompletionFormat implements ResponseFormat {
 
   @Override
   public ObjectNode textChunk(int choiceIndex, String text) {
-    if (logprobs) return null;
-    ObjectNode o = meta.startChunk();
-    ObjectNode ch = o.putArray("choices").addObject();
-    ch.put("index", choiceIndex);
-    ch.put("text", text);
-    ch.putNull("logprobs");
-    ch.putNull("finish_reason");
-    ch.putNull("stop_reason");
-    return o;
+    return logprobs ? null : chunk(ResponseFormat.textEvent(choiceIndex, text));
   }
 
   @Override

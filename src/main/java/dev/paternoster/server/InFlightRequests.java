@@ -23,9 +23,11 @@ public final class InFlightRequests {
       handle = h;
     }
 
-    void abort() {
+    /** Aborts the request if it was submitted; whether it was. */
+    boolean abort() {
       RequestHandle h = handle;
       if (h != null) h.abort();
+      return h != null;
     }
   }
 
@@ -69,10 +71,7 @@ public final class InFlightRequests {
   public int abortAll() {
     int n = 0;
     for (Entry e : entries) {
-      if (e.handle != null) {
-        e.abort();
-        n++;
-      }
+      if (e.abort()) n++;
     }
     return n;
   }

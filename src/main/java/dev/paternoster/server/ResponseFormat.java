@@ -27,6 +27,15 @@ interface ResponseFormat {
    */
   ObjectNode textChunk(int choiceIndex, String text);
 
+  /**
+   * A mid-stream event that carries only text: what {@link #textChunk} implementations pass to
+   * {@link #chunk}, so the template is that chunk by construction (the token id only matters with
+   * log-probabilities, when there is no template).
+   */
+  static TokenEvent textEvent(int choiceIndex, String text) {
+    return new TokenEvent(choiceIndex, 0, text, Float.NaN, null, null, null);
+  }
+
   /** The closing chunk with {@code usage} and no choices ({@code stream_options.include_usage}). */
   ObjectNode usageChunk(GenerationResult result);
 
