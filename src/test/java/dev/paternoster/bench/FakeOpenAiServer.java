@@ -59,6 +59,7 @@ final class FakeOpenAiServer implements AutoCloseable {
       return;
     }
     maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+    boolean counted = true;
     try {
       ex.getResponseHeaders().set("Content-Type", "text/event-stream");
       ex.sendResponseHeaders(200, 0);
@@ -70,10 +71,14 @@ final class FakeOpenAiServer implements AutoCloseable {
         }
         write(out, "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":" + body.path("prompt").size()
             + ",\"completion_tokens\":" + n + "}}\n\n");
+        // A closed-loop client sends its next request as soon as it reads [DONE]: leave the count
+        // before writing it, or that request can arrive while this handler is still closing.
+        inFlight.decrementAndGet();
+        counted = false;
         write(out, "data: [DONE]\n\n");
       }
     } finally {
-      inFlight.decrementAndGet();
+      if (counted) inFlight.decrementAndGet();
     }
   }
 
