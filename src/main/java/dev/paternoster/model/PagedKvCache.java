@@ -35,8 +35,9 @@ public final class PagedKvCache implements KvCache {
     this.values = new MemorySegment[layers];
     long bytes = (long) numPages * pageSize * kvDim * elemBytes;
     for (int l = 0; l < layers; l++) {
-      keys[l] = arena.allocate(bytes, 64);
-      values[l] = arena.allocate(bytes, 64);
+      // zeroed lazily: pages become resident as sequences fill them, not all at start-up
+      keys[l] = ZeroedMemory.allocate(bytes, arena);
+      values[l] = ZeroedMemory.allocate(bytes, arena);
     }
   }
 
