@@ -68,8 +68,15 @@ final class MatmulTask implements Parallel.RangeTask {
     int cols = w.cols(), nt = nTokens;
     int full = cols - cols % L; // columns covered by whole vectors; the rest is the scalar tail
     int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
+    // one token reuses no decoded weight: decode in registers instead (same bits, see SingleTokenRows)
+    boolean inRegisters = nt == 1 && full == cols && SingleTokenRows.handles(w.type());
     for (int r0 = start; r0 < end; r0 += ROWS) {
       int nr = Math.min(ROWS, end - r0);
+      if (inRegisters && nr == ROWS) {
+        SingleTokenRows.dot8(w.type(), data, r0 * rowBytes, rowBytes, x, xOff, cols, acc);
+        finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
+        continue;
+      }
       Arrays.fill(acc, 0, nr * nt * L, 0f);
       for (int kb = 0; kb < cols; kb += BLOCK_COLS) {
         int kw = Math.min(BLOCK_COLS, cols - kb);

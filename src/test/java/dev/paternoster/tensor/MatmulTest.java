@@ -131,6 +131,34 @@ class MatmulTest {
     }
   }
 
+  /**
+   * The same for the float kernels (--numerics fast), whose single-token case decodes Q8_0/Q4_0
+   * in registers ({@link SingleTokenRows}) rather than through the batch path's scratch rows.
+   */
+  @ParameterizedTest
+  @EnumSource(value = GGMLType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_K"})
+  void floatKernelsBatchInvariant(GGMLType t) {
+    int cols = colsFor(t)[colsFor(t).length > 2 ? 0 : 1];
+    int rows = 2 * ROWS + 8 + 5; // full groups of 8 on each thread and a remainder
+    Weight w = randomWeight(t, rows, cols, 13);
+    int maxT = 9;
+    float[] x = randomActivations(maxT * cols, 17);
+    float[][] alone = new float[maxT][rows];
+    try (Parallel single = new Parallel(1)) {
+      for (int tok = 0; tok < maxT; tok++) {
+        Matmul.matmulFloat(w, Arrays.copyOfRange(x, tok * cols, (tok + 1) * cols), 1, alone[tok], single);
+      }
+    }
+    for (int nTokens : new int[] {1, 2, 3, 4, 9}) {
+      float[] out = new float[nTokens * rows];
+      Matmul.matmulFloat(w, Arrays.copyOfRange(x, (maxT - nTokens) * cols, maxT * cols), nTokens, out, pool);
+      for (int i = 0; i < nTokens; i++) {
+        assertThat(Arrays.copyOfRange(out, i * rows, (i + 1) * rows)).as("%s token %d of %d", t, i, nTokens)
+            .containsExactly(alone[maxT - nTokens + i]);
+      }
+    }
+  }
+
   @Test
   void stridedOffsetsAndTheRestOfOutputUntouched() {
     Weight w = randomWeight(GGMLType.Q8_0, ROWS, 64, 3);
