@@ -99,7 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
       if (warmUp) {
         // Vector API code is hundreds of times slower until the JIT has compiled it: pay that
         // before the first request rather than during it.
-        System.err.printf("paternoster: warmed up the matmul kernels in %.1f s%n", dev.paternoster.tensor.Matmul.warmUp(pool).toMillis() / 1e3);
+        System.err.printf("paternoster: warmed up the matmul kernels in %.1f s%n", dev.paternoster.tensor.Matmul.warmUp(pool, engine.numerics() == dev.paternoster.model.Numerics.FAST).toMillis() / 1e3);
       }
       Engine engine = Engine.start(m, config);
       ChatTemplate template = ChatTemplate.fromGguf(modelPath, m.tokenizer());

@@ -149,8 +149,11 @@ public final class Matmul {
    * compiled them, and returns the time taken. Until C2 compiles it, Vector API code runs
    * interpreted or in C1 without intrinsics, hundreds of times slower (a first 16-token matmul of
    * a 900x5000 matrix can take seconds): a server should call this once at startup.
+   *
+   * @param floatKernels also the float kernels of the quantized types (what {@code --numerics
+   *     fast} runs them through); the F32/F16/BF16 kernels are always warmed
    */
-  public static java.time.Duration warmUp(Parallel pool) {
+  public static java.time.Duration warmUp(Parallel pool, boolean floatKernels) {
     long start = System.nanoTime();
     java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
     int rows = 2 * DotTiles.ROWS * pool.threads() + 3; // full row groups and a remainder on every thread
@@ -168,6 +171,9 @@ public final class Matmul {
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
         float[] out = new float[maxTokens * nr];
         for (int i = 0; i < 3000; i++) matmul(w, x, 1 + i % maxTokens, out, pool);
+        if (floatKernels && t.blockSize > 1) {
+          for (int i = 0; i < 3000; i++) matmulFloat(w, x, 1 + i % maxTokens, out, pool);
+        }
         if (isKQuant(t)) { // and the prompt rows' order (repacked Q4_K)
           Q8KActivations q = K_ACTIVATIONS.get();
           boolean[] prompt = new boolean[maxTokens];
