@@ -1,5 +1,9 @@
 package dev.paternoster.tensor;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * Rounds activations the way llama.cpp does before its dot products, so that Paternoster computes
  * what llama.cpp computes: for Q8_0/Q4_0 weights the activations become Q8_0 blocks of 32 (scale
@@ -23,17 +27,7 @@ public final class ActivationQuant {
   /** Replaces {@code x[off..off+n)} by its rounded values for weights of type {@code weightType}. */
   public static void round(GGMLType weightType, float[] x, int off, int n, float[] dst, int dstOff) {
     switch (dotType(weightType)) {
-      case Q8_0 -> {
-        for (int b = 0; b < n; b += 32) {
-          float amax = 0f;
-          for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[off + b + j]));
-          float d = amax / 127f;
-          // as llama.cpp's x86 quantize_row_q8_0: 127/amax, round half to even, scale kept as F16
-          float id = amax != 0f ? 127f / amax : 0f;
-          float dh = Float.float16ToFloat(Float.floatToFloat16(d));
-          for (int j = 0; j < 32; j++) dst[dstOff + b + j] = dh * (float) Math.rint(x[off + b + j] * id);
-        }
-      }
+      case Q8_0 -> q8_0(x, off, n, dst, dstOff);
       case Q8_K -> {
         for (int b = 0; b < n; b += 256) {
           float max = 0f, amax = 0f;
@@ -65,6 +59,32 @@ public final class ActivationQuant {
         }
       }
       default -> System.arraycopy(x, off, dst, dstOff, n);
+    }
+  }
+
+  /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer, ties to even. */
+  private static final float ROUNDER = 12582912f;
+
+  /**
+   * As llama.cpp's x86 {@code quantize_row_q8_0}, kept as floats: per block of 32, {@code id =
+   * 127/amax}, {@code round_half_even(x*id)}, times the scale rounded to F16. In vector lanes: the
+   * same float products and the same rounding (|x*id| <= 127, far below 2^22; the sign bit put back
+   * so that values in (-0.5, 0) give -0 as {@code Math.rint} does).
+   */
+  private static void q8_0(float[] x, int off, int n, float[] dst, int dstOff) {
+    for (int b = 0; b < n; b += 32) {
+      FloatVector m = FloatVector.zero(Lanes.F);
+      for (int c = 0; c < 32; c += Lanes.L) m = m.max(FloatVector.fromArray(Lanes.F, x, off + b + c).abs());
+      float amax = m.reduceLanes(VectorOperators.MAX);
+      float d = amax / 127f;
+      float id = amax != 0f ? 127f / amax : 0f;
+      float dh = Float.float16ToFloat(Float.floatToFloat16(d));
+      for (int c = 0; c < 32; c += Lanes.L) {
+        FloatVector v = FloatVector.fromArray(Lanes.F, x, off + b + c).mul(id);
+        IntVector sign = v.reinterpretAsInts().and(0x80000000);
+        FloatVector r = v.add(ROUNDER).sub(ROUNDER).reinterpretAsInts().or(sign).reinterpretAsFloats();
+        r.mul(dh).intoArray(dst, dstOff + b + c);
+      }
     }
   }
 }
