@@ -1,9 +1,11 @@
 package dev.paternoster.tensor;
 
 import static dev.paternoster.tensor.Lanes.F;
+import static dev.paternoster.tensor.Lanes.I;
 import static dev.paternoster.tensor.Lanes.L;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 
 /**
  * Horizontal sums of vector accumulators, all with one fixed addition tree per accumulator:
@@ -17,20 +19,21 @@ final class LaneSums {
 
   // Index vectors for each butterfly level k (group size g = L >> k): output lane j takes, from
   // the concatenation (p, q), the first (X) and second (Y) half of its source group.
-  private static final FloatVector X0 = index(0, false), Y0 = index(0, true);
-  private static final FloatVector X1 = index(1, false), Y1 = index(1, true);
-  private static final FloatVector X2 = index(2, false), Y2 = index(2, true);
-  private static final FloatVector X3 = L >= 16 ? index(3, false) : null, Y3 = L >= 16 ? index(3, true) : null;
+  // Int lanes: a float index vector would be converted to ints at every select.
+  private static final IntVector X0 = index(0, false), Y0 = index(0, true);
+  private static final IntVector X1 = index(1, false), Y1 = index(1, true);
+  private static final IntVector X2 = index(2, false), Y2 = index(2, true);
+  private static final IntVector X3 = L >= 16 ? index(3, false) : null, Y3 = L >= 16 ? index(3, true) : null;
 
-  private static FloatVector index(int level, boolean second) {
+  private static IntVector index(int level, boolean second) {
     int g = L >> level, h = g / 2;
-    float[] idx = new float[L];
+    int[] idx = new int[L];
     for (int j = 0; j < L; j++) {
       int fromQ = j < L / 2 ? 0 : L;
       int jj = j % (L / 2);
       idx[j] = fromQ + (jj / h) * g + jj % h + (second ? h : 0);
     }
-    return FloatVector.fromArray(F, idx, 0);
+    return IntVector.fromArray(I, idx, 0);
   }
 
   private static final FloatVector ZERO = FloatVector.zero(F);
@@ -59,21 +62,21 @@ final class LaneSums {
       FloatVector v13 = 13 < count ? FloatVector.fromArray(F, acc, a + 13 * L) : ZERO;
       FloatVector v14 = 14 < count ? FloatVector.fromArray(F, acc, a + 14 * L) : ZERO;
       FloatVector v15 = 15 < count ? FloatVector.fromArray(F, acc, a + 15 * L) : ZERO;
-      FloatVector c0 = X0.selectFrom(v0, v1).add(Y0.selectFrom(v0, v1));
-      FloatVector c1 = X0.selectFrom(v2, v3).add(Y0.selectFrom(v2, v3));
-      FloatVector c2 = X0.selectFrom(v4, v5).add(Y0.selectFrom(v4, v5));
-      FloatVector c3 = X0.selectFrom(v6, v7).add(Y0.selectFrom(v6, v7));
-      FloatVector c4 = X0.selectFrom(v8, v9).add(Y0.selectFrom(v8, v9));
-      FloatVector c5 = X0.selectFrom(v10, v11).add(Y0.selectFrom(v10, v11));
-      FloatVector c6 = X0.selectFrom(v12, v13).add(Y0.selectFrom(v12, v13));
-      FloatVector c7 = X0.selectFrom(v14, v15).add(Y0.selectFrom(v14, v15));
-      FloatVector e0 = X1.selectFrom(c0, c1).add(Y1.selectFrom(c0, c1));
-      FloatVector e1 = X1.selectFrom(c2, c3).add(Y1.selectFrom(c2, c3));
-      FloatVector e2 = X1.selectFrom(c4, c5).add(Y1.selectFrom(c4, c5));
-      FloatVector e3 = X1.selectFrom(c6, c7).add(Y1.selectFrom(c6, c7));
-      FloatVector f0 = X2.selectFrom(e0, e1).add(Y2.selectFrom(e0, e1));
-      FloatVector f1 = X2.selectFrom(e2, e3).add(Y2.selectFrom(e2, e3));
-      FloatVector g0 = X3.selectFrom(f0, f1).add(Y3.selectFrom(f0, f1));
+      FloatVector c0 = X0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c1 = X0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c2 = X0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c3 = X0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c4 = X0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c5 = X0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c6 = X0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c7 = X0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e0 = X1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e1 = X1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e2 = X1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e3 = X1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f0 = X2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f1 = X2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector g0 = X3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats().add(Y3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
       g0.intoArray(sums, 0);
     } else if (L == 8) {
       FloatVector v0 = 0 < count ? FloatVector.fromArray(F, acc, a + 0 * L) : ZERO;
@@ -84,13 +87,13 @@ final class LaneSums {
       FloatVector v5 = 5 < count ? FloatVector.fromArray(F, acc, a + 5 * L) : ZERO;
       FloatVector v6 = 6 < count ? FloatVector.fromArray(F, acc, a + 6 * L) : ZERO;
       FloatVector v7 = 7 < count ? FloatVector.fromArray(F, acc, a + 7 * L) : ZERO;
-      FloatVector c0 = X0.selectFrom(v0, v1).add(Y0.selectFrom(v0, v1));
-      FloatVector c1 = X0.selectFrom(v2, v3).add(Y0.selectFrom(v2, v3));
-      FloatVector c2 = X0.selectFrom(v4, v5).add(Y0.selectFrom(v4, v5));
-      FloatVector c3 = X0.selectFrom(v6, v7).add(Y0.selectFrom(v6, v7));
-      FloatVector e0 = X1.selectFrom(c0, c1).add(Y1.selectFrom(c0, c1));
-      FloatVector e1 = X1.selectFrom(c2, c3).add(Y1.selectFrom(c2, c3));
-      FloatVector f0 = X2.selectFrom(e0, e1).add(Y2.selectFrom(e0, e1));
+      FloatVector c0 = X0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c1 = X0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c2 = X0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c3 = X0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e0 = X1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e1 = X1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f0 = X2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
       f0.intoArray(sums, 0);
     } else {
       for (int k = 0; k < count; k++) sums[k] = scalar(acc, a + k * L);
