@@ -1,12 +1,11 @@
 package dev.paternoster.model;
 
+import dev.paternoster.tensor.LibM;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.Optional;
 
 /**
  * Large zero-filled off-heap buffers that cost nothing until they are touched.
@@ -21,21 +20,9 @@ final class ZeroedMemory {
   private ZeroedMemory() {}
 
   private static final long ALIGNMENT = 64;
-  private static final Optional<MethodHandle[]> LIBC = lookup();
-
-  private static Optional<MethodHandle[]> lookup() {
-    try {
-      Linker linker = Linker.nativeLinker();
-      var libc = linker.defaultLookup();
-      MethodHandle calloc = linker.downcallHandle(libc.find("calloc").orElseThrow(),
-          FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-      MethodHandle free = linker.downcallHandle(libc.find("free").orElseThrow(),
-          FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-      return Optional.of(new MethodHandle[] {calloc, free});
-    } catch (RuntimeException | LinkageError e) { // no C library in the default lookup, or native access denied
-      return Optional.empty();
-    }
-  }
+  private static final MethodHandle CALLOC = LibM.find("calloc",
+      FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+  private static final MethodHandle FREE = LibM.find("free", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
 
   /**
    * {@code bytes} zero bytes, 64-byte aligned, freed when {@code arena} closes.
@@ -43,11 +30,10 @@ final class ZeroedMemory {
    * @throws OutOfMemoryError naming the size when the memory cannot be had
    */
   static MemorySegment allocate(long bytes, Arena arena) {
-    if (LIBC.isEmpty()) return arena.allocate(bytes, ALIGNMENT);
-    MethodHandle calloc = LIBC.get()[0], free = LIBC.get()[1];
+    if (CALLOC == null || FREE == null) return arena.allocate(bytes, ALIGNMENT);
     MemorySegment base;
     try {
-      base = (MemorySegment) calloc.invokeExact(1L, bytes + ALIGNMENT);
+      base = (MemorySegment) CALLOC.invokeExact(1L, bytes + ALIGNMENT);
     } catch (Throwable t) {
       throw new IllegalStateException("calloc failed", t);
     }
@@ -56,7 +42,7 @@ final class ZeroedMemory {
     }
     MemorySegment owned = base.reinterpret(bytes + ALIGNMENT, arena, s -> {
       try {
-        free.invokeExact(s);
+        FREE.invokeExact(s);
       } catch (Throwable t) {
         throw new IllegalStateException("free failed", t);
       }

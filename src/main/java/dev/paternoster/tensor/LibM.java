@@ -10,32 +10,30 @@ import java.lang.invoke.MethodHandle;
  * llama.cpp calls for RoPE tables and scalar tails. glibc's versions are not always correctly
  * rounded (about 1% of RoPE angles differ by one ulp from {@code (float) Math.cos(x)}), so the
  * reference path calls the same functions; when the native library cannot be reached it falls
- * back to correctly rounded Java values.
+ * back to correctly rounded Java values. {@link #find} looks up any other C library function the
+ * same way (the KV cache's {@code calloc}).
  */
 public final class LibM {
   private LibM() {}
 
-  private static final MethodHandle COSF, SINF, EXPF, POWF;
+  private static final FunctionDescriptor F1 = FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT);
+  private static final FunctionDescriptor F2 = FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT);
 
-  static {
-    MethodHandle c = null, s = null, e = null, p = null;
+  private static final MethodHandle COSF = find("cosf", F1), SINF = find("sinf", F1), POWF = find("powf", F2);
+  // critical: a leaf function that never calls back, called per attention position
+  private static final MethodHandle EXPF = find("expf", F1, Linker.Option.critical(false));
+
+  /**
+   * The C library's function {@code name} as a method handle, or null when it cannot be reached
+   * (no such symbol in the default lookup, or native access denied): callers fall back to Java.
+   */
+  public static MethodHandle find(String name, FunctionDescriptor descriptor, Linker.Option... options) {
     try {
       Linker linker = Linker.nativeLinker();
-      var lookup = linker.defaultLookup();
-      FunctionDescriptor f1 = FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT);
-      FunctionDescriptor f2 = FunctionDescriptor.of(ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT, ValueLayout.JAVA_FLOAT);
-      c = linker.downcallHandle(lookup.find("cosf").orElseThrow(), f1);
-      s = linker.downcallHandle(lookup.find("sinf").orElseThrow(), f1);
-      // critical: a leaf function that never calls back, called per attention position
-      e = linker.downcallHandle(lookup.find("expf").orElseThrow(), f1, Linker.Option.critical(false));
-      p = linker.downcallHandle(lookup.find("powf").orElseThrow(), f2);
+      return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), descriptor, options);
     } catch (Throwable t) {
-      c = s = e = p = null;
+      return null;
     }
-    COSF = c;
-    SINF = s;
-    EXPF = e;
-    POWF = p;
   }
 
   public static float cosf(float x) {
