@@ -73,14 +73,11 @@ final class MatmulTask implements Parallel.RangeTask {
     int full = cols - cols % L; // columns covered by whole vectors; the rest is the scalar tail
     int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
     // one token reuses no decoded weight: decode in registers instead (same bits, see SingleTokenRows)
-    boolean inRegisters = nt == 1 && full == cols && SingleTokenRows.handles(w.type());
+    if (nt == 1 && full == cols && SingleTokenRows.handles(w.type())) {
+      start = singleToken(start, end, acc, ws.sums);
+    }
     for (int r0 = start; r0 < end; r0 += ROWS) {
       int nr = Math.min(ROWS, end - r0);
-      if (inRegisters && nr == ROWS) {
-        SingleTokenRows.dot8(w.type(), data, r0 * rowBytes, rowBytes, x, xOff, cols, acc);
-        finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
-        continue;
-      }
       Arrays.fill(acc, 0, nr * nt * L, 0f);
       for (int kb = 0; kb < cols; kb += BLOCK_COLS) {
         int kw = Math.min(BLOCK_COLS, cols - kb);
@@ -94,6 +91,28 @@ final class MatmulTask implements Parallel.RangeTask {
       }
       finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
     }
+  }
+
+  /**
+   * One token, rows {@code [start, end)}: the weights are decoded in registers
+   * ({@link SingleTokenRows}, same bits as the decoded path). The range is cut into {@link #ROWS}
+   * runs of q consecutive rows and each call takes the i-th row of every run, so a thread reads
+   * {@code ROWS} long sequential streams. Reading {@code ROWS} neighbouring rows instead gives the
+   * memory {@code ROWS} streams of one short row each (952 bytes on Qwen2.5-0.5B's 896 columns),
+   * which the hardware prefetchers barely start on before they end: measured 7-10 GB/s against
+   * 20 GB/s for the same loop on far-apart rows. Returns the first row not done (the last
+   * {@code (end - start) % ROWS}).
+   */
+  private int singleToken(int start, int end, float[] acc, float[] sums) {
+    int q = (end - start) / ROWS;
+    long rowBytes = w.rowBytes();
+    for (int i = 0; i < q; i++) {
+      int r = start + i;
+      SingleTokenRows.dot8(w.type(), w.data(), r * rowBytes, q * rowBytes, x, xOff, w.cols(), acc);
+      LaneSums.reduce(acc, 0, ROWS, sums);
+      for (int k = 0; k < ROWS; k++) out[outOff + r + k * q] = sums[k];
+    }
+    return start + q * ROWS;
   }
 
   /** Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result. */

@@ -31,24 +31,25 @@ final class SingleTokenRows {
   }
 
   /**
-   * Rows {@code row0 + i*rowBytes} (i < 8) of type {@code t} times {@code x[xo .. xo + cols)}:
-   * row i's lane accumulator goes to {@code acc[i*L ..]}, as the 8x1 tile leaves it.
+   * The rows at byte offsets {@code row0 + i*rowStride} (i < 8) of type {@code t} times
+   * {@code x[xo .. xo + cols)}: row i's lane accumulator goes to {@code acc[i*L ..]}, as the 8x1
+   * tile leaves it. The stride may be any multiple of the row size (see {@code MatmulTask}).
    */
-  static void dot8(GGMLType t, MemorySegment data, long row0, long rowBytes, float[] x, int xo, int cols, float[] acc) {
+  static void dot8(GGMLType t, MemorySegment data, long row0, long rowStride, float[] x, int xo, int cols, float[] acc) {
     // two calls of four rows: one eight-row method is too large for C1 (it gives up, and until C2
     // compiles it the vectors run interpreted, a hundred times slower)
     for (int half = 0; half < 2; half++) {
-      long r = row0 + half * 4 * rowBytes;
-      if (t == GGMLType.Q8_0) q8_0(data, r, rowBytes, x, xo, cols, acc, half * 4 * L);
-      else q4_0(data, r, rowBytes, x, xo, cols, acc, half * 4 * L);
+      long r = row0 + half * 4 * rowStride;
+      if (t == GGMLType.Q8_0) q8_0(data, r, rowStride, x, xo, cols, acc, half * 4 * L);
+      else q4_0(data, r, rowStride, x, xo, cols, acc, half * 4 * L);
     }
   }
 
   // Written out per row, as the tiles are: vectors never cross a method boundary.
 
-  private static void q8_0(MemorySegment data, long row0, long rowBytes, float[] x, int xo, int cols, float[] acc, int ac) {
+  private static void q8_0(MemorySegment data, long row0, long rowStride, float[] x, int xo, int cols, float[] acc, int ac) {
     FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-    long o0 = row0 + 0 * rowBytes, o1 = row0 + 1 * rowBytes, o2 = row0 + 2 * rowBytes, o3 = row0 + 3 * rowBytes;
+    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
     for (int j = 0; j < cols; j += 32) {
       float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1), d2 = Dequant.f16(data, o2), d3 = Dequant.f16(data, o3);
       for (int c = 0; c < 32; c += L) {
@@ -71,9 +72,9 @@ final class SingleTokenRows {
    * the low chunks come first, as in the decoded row (the bytes are loaded again for the high
    * ones: they are in L1, and one load per chunk keeps the register count down).
    */
-  private static void q4_0(MemorySegment data, long row0, long rowBytes, float[] x, int xo, int cols, float[] acc, int ac) {
+  private static void q4_0(MemorySegment data, long row0, long rowStride, float[] x, int xo, int cols, float[] acc, int ac) {
     FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-    long o0 = row0 + 0 * rowBytes, o1 = row0 + 1 * rowBytes, o2 = row0 + 2 * rowBytes, o3 = row0 + 3 * rowBytes;
+    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
     for (int j = 0; j < cols; j += 32) {
       float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1), d2 = Dequant.f16(data, o2), d3 = Dequant.f16(data, o3);
       for (int c = 0; c < 16; c += L) {
