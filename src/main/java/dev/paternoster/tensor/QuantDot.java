@@ -151,31 +151,9 @@ final class QuantDot implements Parallel.RangeTask {
     if (sc.acc.length < 8 * nt * 16) sc.acc = new float[8 * nt * 16];
     float[] s = sc.w, acc = sc.acc, dw16 = sc.dw16, a = x.a, ad = x.d;
     boolean q8 = w.type() == GGMLType.Q8_0;
-    for (int g = g0; g < g1; g++) {
+    if (nt == 1) singleToken(g0 * GROUP, Math.min(g1 * GROUP, rows), sc);
+    for (int g = g0; g < g1 && nt > 1; g++) {
       int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
-      if (repacked && nt == 1) {
-        long[] ro = sc.rows16;
-        float[] has = sc.has16;
-        for (int i = 0; i < 16; i++) {
-          ro[i] = inner(r0 + i, rows) * rowBytes;
-          has[i] = interior(r0 + i, rows) ? 1f : 0f;
-        }
-        fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
-        for (int i = 0; i < nr; i++) out[outOff + r0 + i] = acc[i];
-        continue;
-      }
-      if (!repacked && nt == 1) {
-        // one token: no weight reuse to gain from the scratch, decode straight into registers
-        // four pairs at a time: they share the activation loads (rows past nr are clamped, unused)
-        long[] ro = sc.rows16;
-        for (int p = 0; 2 * p < nr; p += 4) {
-          for (int i = 0; i < 8; i++) ro[i] = inner(r0 + 2 * p + i, rows) * rowBytes;
-          if (q8) fusedQ8x8(w.data(), ro, blocks, a, ad, acc, 16 * p);
-          else fusedQ4x8(w.data(), ro, blocks, a, ad, acc, 16 * p);
-        }
-        for (int i = 0; i < nr; i++) out[outOff + r0 + i] = hsum8(acc, (i / 2) * 16 + (i % 2) * 8);
-        continue;
-      }
       // always 8 pairs: rows past the end are decoded from the last row with scale 0 (results unused)
       int pairs = 8;
       Arrays.fill(acc, 0, (repacked ? 1 : pairs) * nt * 16, 0f);
@@ -215,6 +193,41 @@ final class QuantDot implements Parallel.RangeTask {
     // the first and last rows, which the vectors did not read (see vectorizable)
     if (g0 == 0) scalarRows(0, 1);
     if (g1 * GROUP >= rows) scalarRows(rows - 1, rows);
+  }
+
+  /**
+   * One token, rows {@code [start, end)}: no weight reuse to gain from the scratch, so the weights
+   * are decoded straight into registers, {@code k} rows per call ({@link #fusedChain}: 16, the
+   * others: 8, sharing the activation loads). The range is cut into {@code k} runs of q
+   * consecutive rows and call i takes the i-th row of every run: the memory then sees {@code k}
+   * long sequential streams per thread rather than {@code k} short neighbouring rows, which the
+   * hardware prefetchers barely start on (see {@code MatmulTask.singleToken}). The last
+   * {@code (end - start) % k} rows are taken in one more call, clamped rows filling it (unused).
+   * Every row's lanes hold that row's sums only, so which rows share a call changes no bit.
+   */
+  private void singleToken(int start, int end, Scratch sc) {
+    float[] acc = sc.acc, a = x.a, ad = x.d;
+    long[] ro = sc.rows16;
+    float[] has = sc.has16;
+    int rows = w.rows(), blocks = x.blocks, k = repacked ? 16 : 8;
+    boolean q8 = w.type() == GGMLType.Q8_0;
+    int q = (end - start) / k;
+    int last = start + q * k;
+    for (int i = 0; i < q || (i == q && last < end); i++) {
+      for (int j = 0; j < k; j++) {
+        int r = i < q ? start + i + j * q : Math.min(last + j, end - 1);
+        ro[j] = inner(r, rows) * rowBytes;
+        has[j] = interior(r, rows) ? 1f : 0f;
+      }
+      if (repacked) fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
+      else if (q8) fusedQ8x8(w.data(), ro, blocks, a, ad, acc, 0);
+      else fusedQ4x8(w.data(), ro, blocks, a, ad, acc, 0);
+      for (int j = 0; j < k; j++) {
+        int r = i < q ? start + i + j * q : last + j;
+        if (r >= end) break;
+        out[outOff + r] = repacked ? acc[j] : hsum8(acc, (j / 2) * 16 + (j % 2) * 8);
+      }
+    }
   }
 
   /** llama.cpp's {@code hsum_float_8}. */

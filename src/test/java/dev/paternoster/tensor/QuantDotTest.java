@@ -65,7 +65,9 @@ class QuantDotTest {
   @ParameterizedTest
   @CsvSource({
       "Q8_0,1,32", "Q8_0,7,96", "Q8_0,16,288", "Q8_0,37,544", "Q8_0,33,768",
-      "Q4_0,1,32", "Q4_0,7,96", "Q4_0,8,288", "Q4_0,24,544", "Q4_0,37,544", "Q4_0,40,768", "Q4_0,17,256"})
+      "Q4_0,1,32", "Q4_0,7,96", "Q4_0,8,288", "Q4_0,24,544", "Q4_0,37,544", "Q4_0,40,768", "Q4_0,17,256",
+      // enough rows for several rows per run of the spread single-token path, and a remainder
+      "Q8_0,131,64", "Q4_0,136,64", "Q4_0,131,64"})
   void matchesLlamaCppBitForBit(GGMLType t, int rows, int cols) {
     Weight w = weight(t, "w", rows, cols, rows * 31L + cols);
     for (int n : new int[] {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 70}) {
