@@ -72,9 +72,9 @@ final class MatmulTask implements Parallel.RangeTask {
     int cols = w.cols(), nt = nTokens;
     int full = cols - cols % L; // columns covered by whole vectors; the rest is the scalar tail
     int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
-    // one token reuses no decoded weight: decode in registers instead (same bits, see SingleTokenRows)
-    if (nt == 1 && full == cols && SingleTokenRows.handles(w.type())) {
-      start = singleToken(start, end, acc, ws.sums);
+    // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
+    if (full == cols && RegisterRows.handles(w.type(), nt)) {
+      start = inRegisters(start, end, acc, ws.sums);
     }
     for (int r0 = start; r0 < end; r0 += ROWS) {
       int nr = Math.min(ROWS, end - r0);
@@ -94,8 +94,8 @@ final class MatmulTask implements Parallel.RangeTask {
   }
 
   /**
-   * One token, rows {@code [start, end)}: the weights are decoded in registers
-   * ({@link SingleTokenRows}, same bits as the decoded path). The range is cut into {@link #ROWS}
+   * One to four tokens, rows {@code [start, end)}: the weights are decoded in registers
+   * ({@link RegisterRows}, same bits as the decoded path). The range is cut into {@link #ROWS}
    * runs of q consecutive rows and each call takes the i-th row of every run, so a thread reads
    * {@code ROWS} long sequential streams. Reading {@code ROWS} neighbouring rows instead gives the
    * memory {@code ROWS} streams of one short row each (952 bytes on Qwen2.5-0.5B's 896 columns),
@@ -103,14 +103,20 @@ final class MatmulTask implements Parallel.RangeTask {
    * 20 GB/s for the same loop on far-apart rows. Returns the first row not done (the last
    * {@code (end - start) % ROWS}).
    */
-  private int singleToken(int start, int end, float[] acc, float[] sums) {
-    int q = (end - start) / ROWS;
+  private int inRegisters(int start, int end, float[] acc, float[] sums) {
+    int q = (end - start) / ROWS, nt = nTokens, count = ROWS * nt;
     long rowBytes = w.rowBytes();
     for (int i = 0; i < q; i++) {
       int r = start + i;
-      SingleTokenRows.dot8(w.type(), w.data(), r * rowBytes, q * rowBytes, x, xOff, w.cols(), acc);
-      LaneSums.reduce(acc, 0, ROWS, sums);
-      for (int k = 0; k < ROWS; k++) out[outOff + r + k * q] = sums[k];
+      RegisterRows.dot8(w.type(), nt, w.data(), r * rowBytes, q * rowBytes, x, xOff, xStride, w.cols(), acc);
+      for (int k0 = 0; k0 < count; k0 += L) {
+        int m = Math.min(L, count - k0);
+        LaneSums.reduce(acc, k0 * L, m, sums);
+        for (int k = k0; k < k0 + m; k++) {
+          int row = k / nt, t = k - row * nt;
+          out[outOff + t * outStride + r + row * q] = sums[k - k0];
+        }
+      }
     }
     return start + q * ROWS;
   }

@@ -133,7 +133,7 @@ class MatmulTest {
 
   /**
    * The same for the float kernels (--numerics fast), whose single-token case decodes Q8_0/Q4_0
-   * in registers ({@link SingleTokenRows}) rather than through the batch path's scratch rows.
+   * in registers ({@link RegisterRows}) rather than through the batch path's scratch rows.
    */
   @ParameterizedTest
   @EnumSource(value = GGMLType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_K"})
