@@ -151,8 +151,9 @@ final class QuantDot implements Parallel.RangeTask {
     if (sc.acc.length < 8 * nt * 16) sc.acc = new float[8 * nt * 16];
     float[] s = sc.w, acc = sc.acc, dw16 = sc.dw16, a = x.a, ad = x.d;
     boolean q8 = w.type() == GGMLType.Q8_0;
-    if (nt == 1) singleToken(g0 * GROUP, Math.min(g1 * GROUP, rows), sc);
-    for (int g = g0; g < g1 && nt > 1; g++) {
+    boolean inRegisters = inRegisters(nt);
+    if (inRegisters) fewTokens(g0 * GROUP, Math.min(g1 * GROUP, rows), sc);
+    for (int g = g0; g < g1 && !inRegisters; g++) {
       int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
       // always 8 pairs: rows past the end are decoded from the last row with scale 0 (results unused)
       int pairs = 8;
@@ -195,21 +196,27 @@ final class QuantDot implements Parallel.RangeTask {
     if (g1 * GROUP >= rows) scalarRows(rows - 1, rows);
   }
 
+  /** Whether {@link #fewTokens} takes {@code nt} tokens of this call's matrix. */
+  private boolean inRegisters(int nt) {
+    return nt == 1 || nt <= 4 && !repacked && w.type() == GGMLType.Q8_0;
+  }
+
   /**
-   * One token, rows {@code [start, end)}: no weight reuse to gain from the scratch, so the weights
-   * are decoded straight into registers, {@code k} rows per call ({@link #fusedChain}: 16, the
-   * others: 8, sharing the activation loads). The range is cut into {@code k} runs of q
-   * consecutive rows and call i takes the i-th row of every run: the memory then sees {@code k}
-   * long sequential streams per thread rather than {@code k} short neighbouring rows, which the
-   * hardware prefetchers barely start on (see {@code MatmulTask.singleToken}). The last
-   * {@code (end - start) % k} rows are taken in one more call, clamped rows filling it (unused).
-   * Every row's lanes hold that row's sums only, so which rows share a call changes no bit.
+   * One token (four for Q8_0), rows {@code [start, end)}: too little weight reuse to gain from
+   * the scratch, so the weights are decoded straight into registers, {@code k} rows per step
+   * ({@link #fusedChain}: 16, the others: 8, sharing the activation loads). The range is cut into
+   * {@code k} runs of q consecutive rows and step i takes the i-th row of every run: the memory
+   * then sees {@code k} long sequential streams per thread rather than {@code k} short
+   * neighbouring rows, which the hardware prefetchers barely start on (see
+   * {@code MatmulTask.inRegisters}). The last {@code (end - start) % k} rows are taken in one more
+   * step, clamped rows filling it (unused). Every row's lanes hold that row's sums only, so which
+   * rows share a step changes no bit.
    */
-  private void singleToken(int start, int end, Scratch sc) {
+  private void fewTokens(int start, int end, Scratch sc) {
     float[] acc = sc.acc, a = x.a, ad = x.d;
     long[] ro = sc.rows16;
     float[] has = sc.has16;
-    int rows = w.rows(), blocks = x.blocks, k = repacked ? 16 : 8;
+    int rows = w.rows(), blocks = x.blocks, nt = x.nTokens, k = repacked ? 16 : 8;
     boolean q8 = w.type() == GGMLType.Q8_0;
     int q = (end - start) / k;
     int last = start + q * k;
@@ -220,12 +227,23 @@ final class QuantDot implements Parallel.RangeTask {
         has[j] = interior(r, rows) ? 1f : 0f;
       }
       if (repacked) fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
-      else if (q8) fusedQ8x8(w.data(), ro, blocks, a, ad, acc, 0);
-      else fusedQ4x8(w.data(), ro, blocks, a, ad, acc, 0);
+      else if (!q8) fusedQ4x8(w.data(), ro, blocks, a, ad, acc, 0);
+      else if (nt == 1) fusedQ8x8(w.data(), ro, blocks, a, ad, acc, 0);
+      else if (nt == 2) {
+        fusedQ8p2t2(w.data(), ro, 0, blocks, a, ad, acc, 0);
+        fusedQ8p2t2(w.data(), ro, 4, blocks, a, ad, acc, 4 * 16);
+      } else {
+        for (int p = 0; p < 4; p++) {
+          if (nt == 3) fusedQ8p1t3(w.data(), ro, 2 * p, blocks, a, ad, acc, p * 3 * 16);
+          else fusedQ8p1t4(w.data(), ro, 2 * p, blocks, a, ad, acc, p * 4 * 16);
+        }
+      }
       for (int j = 0; j < k; j++) {
         int r = i < q ? start + i + j * q : last + j;
         if (r >= end) break;
-        out[outOff + r] = repacked ? acc[j] : hsum8(acc, (j / 2) * 16 + (j % 2) * 8);
+        for (int t = 0; t < nt; t++) {
+          out[outOff + t * outStride + r] = repacked ? acc[j] : hsum8(acc, ((j / 2) * nt + t) * 16 + (j % 2) * 8);
+        }
       }
     }
   }
@@ -404,6 +422,160 @@ final class QuantDot implements Parallel.RangeTask {
     c1.intoArray(acc, ac + 16);
     c2.intoArray(acc, ac + 32);
     c3.intoArray(acc, ac + 48);
+  }
+
+  /** 2 pairs (rows ro[ri ..]) x 2 tokens, as {@link #fusedQ8x8} per token: c[pair][token]. */
+  private static void fusedQ8p2t2(MemorySegment data, long[] ro, int ri, int blocks, float[] a, float[] ad, float[] acc, int ac) {
+    int ts = blocks * 64;
+    long ra0 = ro[ri + 0], rb0 = ro[ri + 1], ra1 = ro[ri + 2], rb1 = ro[ri + 3];
+    FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00;
+    for (int b = 0; b < blocks; b++) {
+      long bo = (long) b * 34;
+      int ab = b * 64;
+      FloatVector x00 = FloatVector.fromArray(F, a, ab + 0 * ts), x01 = FloatVector.fromArray(F, a, ab + 0 * ts + 16);
+      FloatVector x02 = FloatVector.fromArray(F, a, ab + 0 * ts + 32), x03 = FloatVector.fromArray(F, a, ab + 0 * ts + 48);
+      float xd0 = ad[0 * blocks + b];
+      FloatVector x10 = FloatVector.fromArray(F, a, ab + 1 * ts), x11 = FloatVector.fromArray(F, a, ab + 1 * ts + 16);
+      FloatVector x12 = FloatVector.fromArray(F, a, ab + 1 * ts + 32), x13 = FloatVector.fromArray(F, a, ab + 1 * ts + 48);
+      float xd1 = ad[1 * blocks + b];
+      long oa0 = ra0 + bo, ob0 = rb0 + bo;
+      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE).blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE), LANES_8_15);
+      FloatVector f00 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f01 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f02 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f03 = (FloatVector) q0.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      float da0 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)), db0 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0));
+      FloatVector s00 = f00.mul(x00);
+      s00 = f01.fma(x01, s00);
+      s00 = f02.fma(x02, s00);
+      s00 = f03.fma(x03, s00);
+      c00 = FloatVector.broadcast(F, xd0 * da0).blend(xd0 * db0, UPPER).fma(s00, c00);
+      FloatVector s01 = f00.mul(x10);
+      s01 = f01.fma(x11, s01);
+      s01 = f02.fma(x12, s01);
+      s01 = f03.fma(x13, s01);
+      c01 = FloatVector.broadcast(F, xd1 * da0).blend(xd1 * db0, UPPER).fma(s01, c01);
+      long oa1 = ra1 + bo, ob1 = rb1 + bo;
+      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE).blend(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE), LANES_8_15);
+      FloatVector f10 = (FloatVector) q1.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f11 = (FloatVector) q1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f12 = (FloatVector) q1.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f13 = (FloatVector) q1.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      float da1 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa1)), db1 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob1));
+      FloatVector s10 = f10.mul(x00);
+      s10 = f11.fma(x01, s10);
+      s10 = f12.fma(x02, s10);
+      s10 = f13.fma(x03, s10);
+      c10 = FloatVector.broadcast(F, xd0 * da1).blend(xd0 * db1, UPPER).fma(s10, c10);
+      FloatVector s11 = f10.mul(x10);
+      s11 = f11.fma(x11, s11);
+      s11 = f12.fma(x12, s11);
+      s11 = f13.fma(x13, s11);
+      c11 = FloatVector.broadcast(F, xd1 * da1).blend(xd1 * db1, UPPER).fma(s11, c11);
+    }
+    c00.intoArray(acc, ac + 0);
+    c01.intoArray(acc, ac + 16);
+    c10.intoArray(acc, ac + 32);
+    c11.intoArray(acc, ac + 48);
+  }
+
+  /** 1 pair (rows ro[ri ..]) x 3 tokens, as {@link #fusedQ8x8} per token: c[pair][token]. */
+  private static void fusedQ8p1t3(MemorySegment data, long[] ro, int ri, int blocks, float[] a, float[] ad, float[] acc, int ac) {
+    int ts = blocks * 64;
+    long ra0 = ro[ri + 0], rb0 = ro[ri + 1];
+    FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00;
+    for (int b = 0; b < blocks; b++) {
+      long bo = (long) b * 34;
+      int ab = b * 64;
+      FloatVector x00 = FloatVector.fromArray(F, a, ab + 0 * ts), x01 = FloatVector.fromArray(F, a, ab + 0 * ts + 16);
+      FloatVector x02 = FloatVector.fromArray(F, a, ab + 0 * ts + 32), x03 = FloatVector.fromArray(F, a, ab + 0 * ts + 48);
+      float xd0 = ad[0 * blocks + b];
+      FloatVector x10 = FloatVector.fromArray(F, a, ab + 1 * ts), x11 = FloatVector.fromArray(F, a, ab + 1 * ts + 16);
+      FloatVector x12 = FloatVector.fromArray(F, a, ab + 1 * ts + 32), x13 = FloatVector.fromArray(F, a, ab + 1 * ts + 48);
+      float xd1 = ad[1 * blocks + b];
+      FloatVector x20 = FloatVector.fromArray(F, a, ab + 2 * ts), x21 = FloatVector.fromArray(F, a, ab + 2 * ts + 16);
+      FloatVector x22 = FloatVector.fromArray(F, a, ab + 2 * ts + 32), x23 = FloatVector.fromArray(F, a, ab + 2 * ts + 48);
+      float xd2 = ad[2 * blocks + b];
+      long oa0 = ra0 + bo, ob0 = rb0 + bo;
+      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE).blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE), LANES_8_15);
+      FloatVector f00 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f01 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f02 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f03 = (FloatVector) q0.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      float da0 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)), db0 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0));
+      FloatVector s00 = f00.mul(x00);
+      s00 = f01.fma(x01, s00);
+      s00 = f02.fma(x02, s00);
+      s00 = f03.fma(x03, s00);
+      c00 = FloatVector.broadcast(F, xd0 * da0).blend(xd0 * db0, UPPER).fma(s00, c00);
+      FloatVector s01 = f00.mul(x10);
+      s01 = f01.fma(x11, s01);
+      s01 = f02.fma(x12, s01);
+      s01 = f03.fma(x13, s01);
+      c01 = FloatVector.broadcast(F, xd1 * da0).blend(xd1 * db0, UPPER).fma(s01, c01);
+      FloatVector s02 = f00.mul(x20);
+      s02 = f01.fma(x21, s02);
+      s02 = f02.fma(x22, s02);
+      s02 = f03.fma(x23, s02);
+      c02 = FloatVector.broadcast(F, xd2 * da0).blend(xd2 * db0, UPPER).fma(s02, c02);
+    }
+    c00.intoArray(acc, ac + 0);
+    c01.intoArray(acc, ac + 16);
+    c02.intoArray(acc, ac + 32);
+  }
+
+  /** 1 pair (rows ro[ri ..]) x 4 tokens, as {@link #fusedQ8x8} per token: c[pair][token]. */
+  private static void fusedQ8p1t4(MemorySegment data, long[] ro, int ri, int blocks, float[] a, float[] ad, float[] acc, int ac) {
+    int ts = blocks * 64;
+    long ra0 = ro[ri + 0], rb0 = ro[ri + 1];
+    FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
+    for (int b = 0; b < blocks; b++) {
+      long bo = (long) b * 34;
+      int ab = b * 64;
+      FloatVector x00 = FloatVector.fromArray(F, a, ab + 0 * ts), x01 = FloatVector.fromArray(F, a, ab + 0 * ts + 16);
+      FloatVector x02 = FloatVector.fromArray(F, a, ab + 0 * ts + 32), x03 = FloatVector.fromArray(F, a, ab + 0 * ts + 48);
+      float xd0 = ad[0 * blocks + b];
+      FloatVector x10 = FloatVector.fromArray(F, a, ab + 1 * ts), x11 = FloatVector.fromArray(F, a, ab + 1 * ts + 16);
+      FloatVector x12 = FloatVector.fromArray(F, a, ab + 1 * ts + 32), x13 = FloatVector.fromArray(F, a, ab + 1 * ts + 48);
+      float xd1 = ad[1 * blocks + b];
+      FloatVector x20 = FloatVector.fromArray(F, a, ab + 2 * ts), x21 = FloatVector.fromArray(F, a, ab + 2 * ts + 16);
+      FloatVector x22 = FloatVector.fromArray(F, a, ab + 2 * ts + 32), x23 = FloatVector.fromArray(F, a, ab + 2 * ts + 48);
+      float xd2 = ad[2 * blocks + b];
+      FloatVector x30 = FloatVector.fromArray(F, a, ab + 3 * ts), x31 = FloatVector.fromArray(F, a, ab + 3 * ts + 16);
+      FloatVector x32 = FloatVector.fromArray(F, a, ab + 3 * ts + 32), x33 = FloatVector.fromArray(F, a, ab + 3 * ts + 48);
+      float xd3 = ad[3 * blocks + b];
+      long oa0 = ra0 + bo, ob0 = rb0 + bo;
+      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE).blend(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE), LANES_8_15);
+      FloatVector f00 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f01 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f02 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      FloatVector f03 = (FloatVector) q0.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+      float da0 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)), db0 = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0));
+      FloatVector s00 = f00.mul(x00);
+      s00 = f01.fma(x01, s00);
+      s00 = f02.fma(x02, s00);
+      s00 = f03.fma(x03, s00);
+      c00 = FloatVector.broadcast(F, xd0 * da0).blend(xd0 * db0, UPPER).fma(s00, c00);
+      FloatVector s01 = f00.mul(x10);
+      s01 = f01.fma(x11, s01);
+      s01 = f02.fma(x12, s01);
+      s01 = f03.fma(x13, s01);
+      c01 = FloatVector.broadcast(F, xd1 * da0).blend(xd1 * db0, UPPER).fma(s01, c01);
+      FloatVector s02 = f00.mul(x20);
+      s02 = f01.fma(x21, s02);
+      s02 = f02.fma(x22, s02);
+      s02 = f03.fma(x23, s02);
+      c02 = FloatVector.broadcast(F, xd2 * da0).blend(xd2 * db0, UPPER).fma(s02, c02);
+      FloatVector s03 = f00.mul(x30);
+      s03 = f01.fma(x31, s03);
+      s03 = f02.fma(x32, s03);
+      s03 = f03.fma(x33, s03);
+      c03 = FloatVector.broadcast(F, xd3 * da0).blend(xd3 * db0, UPPER).fma(s03, c03);
+    }
+    c00.intoArray(acc, ac + 0);
+    c01.intoArray(acc, ac + 16);
+    c02.intoArray(acc, ac + 32);
+    c03.intoArray(acc, ac + 48);
   }
 
   /**
