@@ -13,7 +13,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The float kernels' case of one to four tokens for Q8_0 (one token also for Q4_0), with the
+ * The float kernels' case of one to four tokens for Q8_0 and Q4_0, with the
  * weights decoded straight into registers: each weight vector is decoded exactly as
  * {@link BlockDecoders} decodes it and multiplied into its (row, token) accumulator exactly as
  * {@link DotTiles}' tiles do, chunk after chunk in ascending order. The results are therefore the
@@ -28,7 +28,7 @@ final class RegisterRows {
 
   /** Whether {@link #dot8} handles {@code nt} tokens of type {@code t} (and the lane count allows it). */
   static boolean handles(GGMLType t, int nt) {
-    return Lanes.VECTOR_DECODE && (t == GGMLType.Q8_0 && nt <= 4 || t == GGMLType.Q4_0 && nt == 1);
+    return Lanes.VECTOR_DECODE && (t == GGMLType.Q8_0 || t == GGMLType.Q4_0) && nt <= 4;
   }
 
   /**
@@ -44,8 +44,12 @@ final class RegisterRows {
     for (int i = 0; i < 8; i += rowsPerCall) {
       long r = row0 + i * rowStride;
       int a = i * nt * L;
-      if (t == GGMLType.Q4_0) q4_0(data, r, rowStride, x, xo, cols, acc, a);
-      else if (nt == 1) q8_0(data, r, rowStride, x, xo, cols, acc, a);
+      if (t == GGMLType.Q4_0) {
+        if (nt == 1) q4_0(data, r, rowStride, x, xo, cols, acc, a);
+        else if (nt == 2) q4_0x2(data, r, rowStride, x, xo, xStride, cols, acc, a);
+        else if (nt == 3) q4_0x3(data, r, rowStride, x, xo, xStride, cols, acc, a);
+        else q4_0x4(data, r, rowStride, x, xo, xStride, cols, acc, a);
+      } else if (nt == 1) q8_0(data, r, rowStride, x, xo, cols, acc, a);
       else if (nt == 2) q8_0x2(data, r, rowStride, x, xo, xStride, cols, acc, a);
       else if (nt == 3) q8_0x3(data, r, rowStride, x, xo, xStride, cols, acc, a);
       else q8_0x4(data, r, rowStride, x, xo, xStride, cols, acc, a);
@@ -209,5 +213,163 @@ final class RegisterRows {
     a1.intoArray(acc, ac + 1 * L);
     a2.intoArray(acc, ac + 2 * L);
     a3.intoArray(acc, ac + 3 * L);
+  }
+
+  /** Q4_0, 4 rows x 2 tokens, as {@link #q4_0} per row: aRT is the accumulator of row R and token T. */
+  private static void q4_0x2(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
+    FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
+    for (int j = 0; j < cols; j += 32) {
+      float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1), d2 = Dequant.f16(data, o2), d3 = Dequant.f16(data, o3);
+      for (int c = 0; c < 16; c += L) {
+        FloatVector v0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 0 + c);
+        FloatVector v1 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 0 + c);
+        FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+        a00 = w0.fma(v0, a00);
+        a01 = w0.fma(v1, a01);
+        FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+        a10 = w1.fma(v0, a10);
+        a11 = w1.fma(v1, a11);
+        FloatVector w2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o2 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2);
+        a20 = w2.fma(v0, a20);
+        a21 = w2.fma(v1, a21);
+        FloatVector w3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o3 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3);
+        a30 = w3.fma(v0, a30);
+        a31 = w3.fma(v1, a31);
+      }
+      for (int c = 0; c < 16; c += L) {
+        FloatVector v0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 16 + c);
+        FloatVector v1 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 16 + c);
+        FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+        a00 = w0.fma(v0, a00);
+        a01 = w0.fma(v1, a01);
+        FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+        a10 = w1.fma(v0, a10);
+        a11 = w1.fma(v1, a11);
+        FloatVector w2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o2 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2);
+        a20 = w2.fma(v0, a20);
+        a21 = w2.fma(v1, a21);
+        FloatVector w3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o3 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3);
+        a30 = w3.fma(v0, a30);
+        a31 = w3.fma(v1, a31);
+      }
+      o0 += 18; o1 += 18; o2 += 18; o3 += 18;
+    }
+    a00.intoArray(acc, ac + 0 * L);
+    a01.intoArray(acc, ac + 1 * L);
+    a10.intoArray(acc, ac + 2 * L);
+    a11.intoArray(acc, ac + 3 * L);
+    a20.intoArray(acc, ac + 4 * L);
+    a21.intoArray(acc, ac + 5 * L);
+    a30.intoArray(acc, ac + 6 * L);
+    a31.intoArray(acc, ac + 7 * L);
+  }
+
+  /** Q4_0, 2 rows x 3 tokens, as {@link #q4_0} per row: aRT is the accumulator of row R and token T. */
+  private static void q4_0x3(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
+    FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride;
+    for (int j = 0; j < cols; j += 32) {
+      float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1);
+      for (int c = 0; c < 16; c += L) {
+        FloatVector v0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 0 + c);
+        FloatVector v1 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 0 + c);
+        FloatVector v2 = FloatVector.fromArray(F, x, xo + 2 * xs + j + 0 + c);
+        FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+        a00 = w0.fma(v0, a00);
+        a01 = w0.fma(v1, a01);
+        a02 = w0.fma(v2, a02);
+        FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+        a10 = w1.fma(v0, a10);
+        a11 = w1.fma(v1, a11);
+        a12 = w1.fma(v2, a12);
+      }
+      for (int c = 0; c < 16; c += L) {
+        FloatVector v0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 16 + c);
+        FloatVector v1 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 16 + c);
+        FloatVector v2 = FloatVector.fromArray(F, x, xo + 2 * xs + j + 16 + c);
+        FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+        a00 = w0.fma(v0, a00);
+        a01 = w0.fma(v1, a01);
+        a02 = w0.fma(v2, a02);
+        FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+        a10 = w1.fma(v0, a10);
+        a11 = w1.fma(v1, a11);
+        a12 = w1.fma(v2, a12);
+      }
+      o0 += 18; o1 += 18;
+    }
+    a00.intoArray(acc, ac + 0 * L);
+    a01.intoArray(acc, ac + 1 * L);
+    a02.intoArray(acc, ac + 2 * L);
+    a10.intoArray(acc, ac + 3 * L);
+    a11.intoArray(acc, ac + 4 * L);
+    a12.intoArray(acc, ac + 5 * L);
+  }
+
+  /** Q4_0, 2 rows x 4 tokens, as {@link #q4_0} per row: aRT is the accumulator of row R and token T. */
+  private static void q4_0x4(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
+    FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride;
+    for (int j = 0; j < cols; j += 32) {
+      float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1);
+      for (int c = 0; c < 16; c += L) {
+        FloatVector v0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 0 + c);
+        FloatVector v1 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 0 + c);
+        FloatVector v2 = FloatVector.fromArray(F, x, xo + 2 * xs + j + 0 + c);
+        FloatVector v3 = FloatVector.fromArray(F, x, xo + 3 * xs + j + 0 + c);
+        FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+        a00 = w0.fma(v0, a00);
+        a01 = w0.fma(v1, a01);
+        a02 = w0.fma(v2, a02);
+        a03 = w0.fma(v3, a03);
+        FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+        a10 = w1.fma(v0, a10);
+        a11 = w1.fma(v1, a11);
+        a12 = w1.fma(v2, a12);
+        a13 = w1.fma(v3, a13);
+      }
+      for (int c = 0; c < 16; c += L) {
+        FloatVector v0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 16 + c);
+        FloatVector v1 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 16 + c);
+        FloatVector v2 = FloatVector.fromArray(F, x, xo + 2 * xs + j + 16 + c);
+        FloatVector v3 = FloatVector.fromArray(F, x, xo + 3 * xs + j + 16 + c);
+        FloatVector w0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0);
+        a00 = w0.fma(v0, a00);
+        a01 = w0.fma(v1, a01);
+        a02 = w0.fma(v2, a02);
+        a03 = w0.fma(v3, a03);
+        FloatVector w1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0))
+            .lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1);
+        a10 = w1.fma(v0, a10);
+        a11 = w1.fma(v1, a11);
+        a12 = w1.fma(v2, a12);
+        a13 = w1.fma(v3, a13);
+      }
+      o0 += 18; o1 += 18;
+    }
+    a00.intoArray(acc, ac + 0 * L);
+    a01.intoArray(acc, ac + 1 * L);
+    a02.intoArray(acc, ac + 2 * L);
+    a03.intoArray(acc, ac + 3 * L);
+    a10.intoArray(acc, ac + 4 * L);
+    a11.intoArray(acc, ac + 5 * L);
+    a12.intoArray(acc, ac + 6 * L);
+    a13.intoArray(acc, ac + 7 * L);
   }
 }
