@@ -26,7 +26,14 @@ final class MatmulTask implements Parallel.RangeTask {
    */
   static final int BLOCK_COLS = Integer.getInteger("paternoster.blockCols", 1024);
 
+  /**
+   * Tokens per pass over the rows. A pass reads its tokens' activations once per group of
+   * {@link #ROWS} rows: {@code TOKEN_CHUNK * cols * 4} bytes, which should stay in L2.
+   */
+  static final int TOKEN_CHUNK = Integer.getInteger("paternoster.tokenChunk", 48);
+
   static {
+    if (TOKEN_CHUNK <= 0) throw new IllegalStateException("paternoster.tokenChunk must be positive, got " + TOKEN_CHUNK);
     if (BLOCK_COLS <= 0 || BLOCK_COLS % 256 != 0 || BLOCK_COLS % Lanes.L != 0) {
       throw new IllegalStateException("paternoster.blockCols must be a positive multiple of 256, got " + BLOCK_COLS);
     }
@@ -65,17 +72,29 @@ final class MatmulTask implements Parallel.RangeTask {
 
   @Override
   public void run(int start, int end) {
-    Workspace ws = Workspace.get(nTokens);
+    Workspace ws = Workspace.get(Math.min(nTokens, TOKEN_CHUNK));
+    int nt = nTokens;
+    // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
+    if (w.cols() % L == 0 && RegisterRows.handles(w.type(), nt)) {
+      start = inRegisters(start, end, ws.acc, ws.sums);
+    }
+    // many tokens: in chunks, so that a chunk's activations stay in L2 while every row group
+    // passes over them (512 tokens of 4864 columns are 10 MB); each token's sums are unchanged
+    int chunks = (nt + TOKEN_CHUNK - 1) / TOKEN_CHUNK;
+    for (int c = 0; c < chunks; c++) {
+      int t0 = (int) ((long) nt * c / chunks), t1 = (int) ((long) nt * (c + 1) / chunks);
+      decoded(start, end, t0, t1 - t0, ws);
+    }
+  }
+
+  /** Rows {@code [start, end)} for tokens {@code [t0, t0 + nt)}: decoded blocks, then the tiles. */
+  private void decoded(int start, int end, int t0, int nt, Workspace ws) {
     float[] dec = ws.decoded, acc = ws.acc;
     MemorySegment data = w.data();
     long rowBytes = w.rowBytes();
-    int cols = w.cols(), nt = nTokens;
+    int cols = w.cols(), xo = xOff + t0 * xStride, oo = outOff + t0 * outStride;
     int full = cols - cols % L; // columns covered by whole vectors; the rest is the scalar tail
     int lastBlock = (cols - 1) / BLOCK_COLS * BLOCK_COLS;
-    // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
-    if (full == cols && RegisterRows.handles(w.type(), nt)) {
-      start = inRegisters(start, end, acc, ws.sums);
-    }
     for (int r0 = start; r0 < end; r0 += ROWS) {
       int nr = Math.min(ROWS, end - r0);
       Arrays.fill(acc, 0, nr * nt * L, 0f);
@@ -86,10 +105,10 @@ final class MatmulTask implements Parallel.RangeTask {
         }
         int vw = Math.min(kw, full - kb);
         if (vw > 0) {
-          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xOff + kb, xStride, vw, acc);
+          DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xo + kb, xStride, vw, acc);
         }
       }
-      finish(r0, nr, full, lastBlock, dec, acc, ws.sums);
+      finish(r0, nr, nt, xo, oo, full, lastBlock, dec, acc, ws.sums);
     }
   }
 
@@ -121,18 +140,21 @@ final class MatmulTask implements Parallel.RangeTask {
     return start + q * ROWS;
   }
 
-  /** Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result. */
-  private void finish(int r0, int nr, int full, int lastBlock, float[] dec, float[] acc, float[] sums) {
-    int nt = nTokens, cols = w.cols(), count = nr * nt;
+  /**
+   * Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result
+   * (tokens {@code t < nt} at {@code x[xo + t*xStride ..]}, {@code out[oo + t*outStride ..]}).
+   */
+  private void finish(int r0, int nr, int nt, int xo, int oo, int full, int lastBlock, float[] dec, float[] acc, float[] sums) {
+    int cols = w.cols(), count = nr * nt;
     for (int k0 = 0; k0 < count; k0 += L) {
       int m = Math.min(L, count - k0);
       if (full > 0) LaneSums.reduce(acc, k0 * L, m, sums);
       for (int k = k0; k < k0 + m; k++) {
         int i = k / nt, t = k - i * nt;
         float s = full > 0 ? sums[k - k0] : 0f;
-        int xo = xOff + t * xStride, wo = i * BLOCK_COLS - lastBlock;
-        for (int j = full; j < cols; j++) s = Math.fma(dec[wo + j], x[xo + j], s);
-        out[outOff + t * outStride + r0 + i] = s;
+        int xt = xo + t * xStride, wo = i * BLOCK_COLS - lastBlock;
+        for (int j = full; j < cols; j++) s = Math.fma(dec[wo + j], x[xt + j], s);
+        out[oo + t * outStride + r0 + i] = s;
       }
     }
   }

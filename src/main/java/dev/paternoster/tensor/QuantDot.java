@@ -147,13 +147,29 @@ final class QuantDot implements Parallel.RangeTask {
   @Override
   public void run(int g0, int g1) {
     Scratch sc = SCRATCH.get();
-    int nt = x.nTokens, blocks = x.blocks, rows = w.rows();
-    if (sc.acc.length < 8 * nt * 16) sc.acc = new float[8 * nt * 16];
-    float[] s = sc.w, acc = sc.acc, dw16 = sc.dw16, a = x.a, ad = x.d;
-    boolean q8 = w.type() == GGMLType.Q8_0;
+    int nt = x.nTokens, rows = w.rows();
+    int perPass = Math.min(nt, MatmulTask.TOKEN_CHUNK);
+    if (sc.acc.length < 8 * perPass * 16) sc.acc = new float[8 * perPass * 16];
     boolean inRegisters = inRegisters(nt);
     if (inRegisters) fewTokens(g0 * GROUP, Math.min(g1 * GROUP, rows), sc);
-    for (int g = g0; g < g1 && !inRegisters; g++) {
+    // many tokens: in chunks, so that a chunk's activations stay in L2 while every row group
+    // passes over them (see MatmulTask.TOKEN_CHUNK); each token's sums are unchanged
+    int chunks = inRegisters ? 0 : (nt + MatmulTask.TOKEN_CHUNK - 1) / MatmulTask.TOKEN_CHUNK;
+    for (int c = 0; c < chunks; c++) {
+      int t0 = (int) ((long) nt * c / chunks), t1 = (int) ((long) nt * (c + 1) / chunks);
+      decoded(g0, g1, t0, t1 - t0, sc);
+    }
+    // the first and last rows, which the vectors did not read (see vectorizable)
+    if (g0 == 0) scalarRows(0, 1);
+    if (g1 * GROUP >= rows) scalarRows(rows - 1, rows);
+  }
+
+  /** Rows of groups {@code [g0, g1)} for tokens {@code [t0, t0 + nt)}: row pairs decoded into the scratch, then the tiles. */
+  private void decoded(int g0, int g1, int t0, int nt, Scratch sc) {
+    int blocks = x.blocks, rows = w.rows();
+    float[] s = sc.w, acc = sc.acc, dw16 = sc.dw16, a = x.a, ad = x.d;
+    boolean q8 = w.type() == GGMLType.Q8_0;
+    for (int g = g0; g < g1; g++) {
       int r0 = g * GROUP, nr = Math.min(GROUP, rows - r0);
       // always 8 pairs: rows past the end are decoded from the last row with scale 0 (results unused)
       int pairs = 8;
@@ -168,22 +184,22 @@ final class QuantDot implements Parallel.RangeTask {
         }
         if (repacked) {
           for (int t = 0; t < nt; t++) {
-            oneChain(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, dw16, acc, t * 16);
+            oneChain(s, nb, a, ((t0 + t) * blocks + cb) * 64, ad, (t0 + t) * blocks + cb, dw16, acc, t * 16);
           }
         } else {
           int t = 0;
           for (; t + 2 <= nt; t += 2) {
-            int ao = (t * blocks + cb) * 64, dOff = t * blocks + cb;
+            int ao = ((t0 + t) * blocks + cb) * 64, dOff = (t0 + t) * blocks + cb;
             dot4x2(s, 0, nb, a, ao, blocks * 64, ad, dOff, blocks, acc, t * 16, nt * 16);
             dot4x2(s, 4 * PAIR, nb, a, ao, blocks * 64, ad, dOff, blocks, acc, (4 * nt + t) * 16, nt * 16);
           }
           for (; t < nt; t++) {
-            dot8(s, nb, a, (t * blocks + cb) * 64, ad, t * blocks + cb, acc, t * 16, nt * 16);
+            dot8(s, nb, a, ((t0 + t) * blocks + cb) * 64, ad, (t0 + t) * blocks + cb, acc, t * 16, nt * 16);
           }
         }
       }
       for (int t = 0; t < nt; t++) {
-        int o = outOff + t * outStride + r0;
+        int o = outOff + (t0 + t) * outStride + r0;
         if (repacked) {
           for (int i = 0; i < nr; i++) out[o + i] = acc[t * 16 + i];
         } else {
@@ -191,9 +207,6 @@ final class QuantDot implements Parallel.RangeTask {
         }
       }
     }
-    // the first and last rows, which the vectors did not read (see vectorizable)
-    if (g0 == 0) scalarRows(0, 1);
-    if (g1 * GROUP >= rows) scalarRows(rows - 1, rows);
   }
 
   /** Whether {@link #fewTokens} takes {@code nt} tokens of this call's matrix. */

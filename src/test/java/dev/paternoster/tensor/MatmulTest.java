@@ -141,7 +141,7 @@ class MatmulTest {
     int cols = colsFor(t)[colsFor(t).length > 2 ? 0 : 1];
     int rows = 6 * ROWS + 5; // several rows per run of a thread's spread single-token path, and a remainder
     Weight w = randomWeight(t, rows, cols, 13);
-    int maxT = 9;
+    int maxT = 2 * MatmulTask.TOKEN_CHUNK + 5; // passes over the rows in uneven token chunks
     float[] x = randomActivations(maxT * cols, 17);
     float[][] alone = new float[maxT][rows];
     try (Parallel single = new Parallel(1)) {
@@ -149,7 +149,7 @@ class MatmulTest {
         Matmul.matmulFloat(w, Arrays.copyOfRange(x, tok * cols, (tok + 1) * cols), 1, alone[tok], single);
       }
     }
-    for (int nTokens : new int[] {1, 2, 3, 4, 9}) {
+    for (int nTokens : new int[] {1, 2, 3, 4, 9, maxT}) {
       float[] out = new float[nTokens * rows];
       Matmul.matmulFloat(w, Arrays.copyOfRange(x, (maxT - nTokens) * cols, maxT * cols), nTokens, out, pool);
       for (int i = 0; i < nTokens; i++) {
