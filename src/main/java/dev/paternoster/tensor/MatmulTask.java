@@ -10,11 +10,13 @@ import java.util.Arrays;
  * Reused across calls (one instance per calling thread) so that handing work to
  * {@link Parallel} allocates nothing.
  *
- * <p>Loop structure, for each group of {@link #ROWS} rows: for each block of
- * {@link #BLOCK_COLS} columns, decode the group's weights once into L1-resident scratch, then run
- * the register tiles over all tokens; the per-(row, token) vector accumulators persist across
- * blocks in {@link Workspace#acc}. At the end of the group, each accumulator is summed across lanes
- * and the scalar tail (row lengths that are not a multiple of L) is added.
+ * <p>Loop structure, for each chunk of at most {@link #TOKEN_CHUNK} tokens and each group of
+ * {@link #ROWS} rows: for each block of {@link #BLOCK_COLS} columns, decode the group's weights
+ * once into L1-resident scratch, then run the register tiles over the chunk's tokens; the
+ * per-(row, token) vector accumulators persist across blocks in {@link Workspace#acc}. At the end
+ * of the group, each accumulator is summed across lanes and the scalar tail (row lengths that are
+ * not a multiple of L) is added. One to four tokens of Q8_0/Q4_0 skip the scratch
+ * ({@link #inRegisters}).
  */
 final class MatmulTask implements Parallel.RangeTask {
   /** Rows decoded together (the row dimension of the register tile). */
