@@ -64,7 +64,6 @@ final class QuantDot implements Parallel.RangeTask {
   private static final IntVector ODD = indices(i -> i < 8 ? 2 * i + 1 : 17 + 2 * (i - 8));
   private static final VectorMask<Float> UPPER = VectorMask.fromLong(F, 0xFF00L);
   private static final VectorMask<Integer> LANES_8_15 = VectorMask.fromLong(I, 0xFF00L);
-  private static final VectorMask<Integer> LANES_0_3 = VectorMask.fromLong(I, 0x000FL);
   private static final VectorMask<Integer> LANES_4_7 = VectorMask.fromLong(I, 0x00F0L);
   private static final VectorMask<Integer> LANES_8_11 = VectorMask.fromLong(I, 0x0F00L);
   private static final VectorMask<Integer> LANES_12_15 = VectorMask.fromLong(I, 0xF000L);
@@ -113,7 +112,6 @@ final class QuantDot implements Parallel.RangeTask {
     final float[] dw16 = new float[CHUNK * GROUP];
     float[] acc = new float[0];
     final long[] rows16 = new long[GROUP];
-    final float[] has16 = new float[GROUP];
   }
 
   private Weight w;
@@ -209,27 +207,29 @@ final class QuantDot implements Parallel.RangeTask {
     }
   }
 
-  /** Whether {@link #fewTokens} takes {@code nt} tokens of this call's matrix. */
+  /**
+   * Whether {@link #fewTokens} takes {@code nt} tokens of this call's matrix. Not the repacked
+   * order: its single-token kernel in registers (16 rows in one method, too large for C1) ran no
+   * faster than the scratch path, which it was removed for.
+   */
   private boolean inRegisters(int nt) {
-    return nt == 1 || nt <= 4 && !repacked && w.type() == GGMLType.Q8_0;
+    return !repacked && (nt == 1 || nt <= 4 && w.type() == GGMLType.Q8_0);
   }
 
   /**
-   * One token (four for Q8_0), rows {@code [start, end)}: too little weight reuse to gain from
-   * the scratch, so the weights are decoded straight into registers, {@code k} rows per step
-   * ({@link #fusedChain}: 16, the others: 8, sharing the activation loads). The range is cut into
-   * {@code k} runs of q consecutive rows and step i takes the i-th row of every run: the memory
-   * then sees {@code k} long sequential streams per thread rather than {@code k} short
-   * neighbouring rows, which the hardware prefetchers barely start on (see
-   * {@code MatmulTask.inRegisters}). The last {@code (end - start) % k} rows are taken in one more
-   * step, clamped rows filling it (unused). Every row's lanes hold that row's sums only, so which
-   * rows share a step changes no bit.
+   * One token (up to four for Q8_0), rows {@code [start, end)}: too little weight reuse to gain
+   * from the scratch, so the weights are decoded straight into registers, eight rows per step
+   * sharing the activation loads. The range is cut into eight runs of q consecutive rows and step
+   * i takes the i-th row of every run: the memory then sees eight long sequential streams per
+   * thread rather than eight short neighbouring rows, which the hardware prefetchers barely start
+   * on (see {@code MatmulTask.inRegisters}). The last {@code (end - start) % 8} rows are taken in
+   * one more step, clamped rows filling it (unused). Every row's lanes hold that row's sums only,
+   * so which rows share a step changes no bit.
    */
   private void fewTokens(int start, int end, Scratch sc) {
     float[] acc = sc.acc, a = x.a, ad = x.d;
     long[] ro = sc.rows16;
-    float[] has = sc.has16;
-    int rows = w.rows(), blocks = x.blocks, nt = x.nTokens, k = repacked ? 16 : 8;
+    int rows = w.rows(), blocks = x.blocks, nt = x.nTokens, k = 8;
     boolean q8 = w.type() == GGMLType.Q8_0;
     int q = (end - start) / k;
     int last = start + q * k;
@@ -237,10 +237,8 @@ final class QuantDot implements Parallel.RangeTask {
       for (int j = 0; j < k; j++) {
         int r = i < q ? start + i + j * q : Math.min(last + j, end - 1);
         ro[j] = inner(r, rows) * rowBytes;
-        has[j] = interior(r, rows) ? 1f : 0f;
       }
-      if (repacked) fusedChain(w.data(), ro, has, blocks, a, ad, acc, 0);
-      else if (!q8) fusedQ4x8(w.data(), ro, blocks, a, ad, acc, 0);
+      if (!q8) fusedQ4x8(w.data(), ro, blocks, a, ad, acc, 0);
       else if (nt == 1) fusedQ8x8(w.data(), ro, blocks, a, ad, acc, 0);
       else if (nt == 2) {
         fusedQ8p2t2(w.data(), ro, 0, blocks, a, ad, acc, 0);
@@ -254,9 +252,7 @@ final class QuantDot implements Parallel.RangeTask {
       for (int j = 0; j < k; j++) {
         int r = i < q ? start + i + j * q : last + j;
         if (r >= end) break;
-        for (int t = 0; t < nt; t++) {
-          out[outOff + t * outStride + r] = repacked ? acc[j] : hsum8(acc, ((j / 2) * nt + t) * 16 + (j % 2) * 8);
-        }
+        for (int t = 0; t < nt; t++) out[outOff + t * outStride + r] = hsum8(acc, ((j / 2) * nt + t) * 16 + (j % 2) * 8);
       }
     }
   }
@@ -589,141 +585,6 @@ final class QuantDot implements Parallel.RangeTask {
     c01.intoArray(acc, ac + 16);
     c02.intoArray(acc, ac + 32);
     c03.intoArray(acc, ac + 48);
-  }
-
-  /**
-   * Repacked order for a single token, 16 rows decoded straight into registers (as {@link #decodeQ4}):
-   * per block the 8 pairs' lane sums go through the same exact tree as {@link #oneChain}, and the
-   * 16 rows' scales are gathered into one vector by the same selections (every lane of a row's
-   * half holds its scale). Rows with {@code has[i] == 0} get scale 0 (their lanes are unused).
-   */
-  private static void fusedChain(MemorySegment data, long[] ro, float[] has, int blocks, float[] a, float[] ad, float[] acc, int ac) {
-    FloatVector c = FloatVector.zero(F);
-    for (int b = 0; b < blocks; b++) {
-      int ab = b * 64;
-      long bo = (long) b * 18;
-      FloatVector x0 = FloatVector.fromArray(F, a, ab);
-      FloatVector x1 = FloatVector.fromArray(F, a, ab + 16);
-      FloatVector x2 = FloatVector.fromArray(F, a, ab + 32);
-      FloatVector x3 = FloatVector.fromArray(F, a, ab + 48);
-      long oa0 = ro[0] + bo, ob0 = ro[1] + bo;
-      IntVector q0 = IntVector.fromMemorySegment(I, data, oa0 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa0 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob0 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s0 = ((FloatVector) q0.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s0);
-      s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s0);
-      s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s0);
-      FloatVector d0 = FloatVector.broadcast(F, has[0] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa0)))
-          .blend(has[1] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob0)), UPPER);
-      long oa1 = ro[2] + bo, ob1 = ro[3] + bo;
-      IntVector q1 = IntVector.fromMemorySegment(I, data, oa1 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa1 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob1 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s1 = ((FloatVector) q1.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s1);
-      s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s1);
-      s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s1);
-      FloatVector d1 = FloatVector.broadcast(F, has[2] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa1)))
-          .blend(has[3] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob1)), UPPER);
-      long oa2 = ro[4] + bo, ob2 = ro[5] + bo;
-      IntVector q2 = IntVector.fromMemorySegment(I, data, oa2 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa2 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob2 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s2 = ((FloatVector) q2.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s2);
-      s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s2);
-      s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s2);
-      FloatVector d2 = FloatVector.broadcast(F, has[4] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa2)))
-          .blend(has[5] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob2)), UPPER);
-      long oa3 = ro[6] + bo, ob3 = ro[7] + bo;
-      IntVector q3 = IntVector.fromMemorySegment(I, data, oa3 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa3 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob3 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s3 = ((FloatVector) q3.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s3);
-      s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s3);
-      s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s3);
-      FloatVector d3 = FloatVector.broadcast(F, has[6] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa3)))
-          .blend(has[7] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob3)), UPPER);
-      long oa4 = ro[8] + bo, ob4 = ro[9] + bo;
-      IntVector q4 = IntVector.fromMemorySegment(I, data, oa4 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa4 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob4 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s4 = ((FloatVector) q4.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s4);
-      s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s4);
-      s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s4);
-      FloatVector d4 = FloatVector.broadcast(F, has[8] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa4)))
-          .blend(has[9] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob4)), UPPER);
-      long oa5 = ro[10] + bo, ob5 = ro[11] + bo;
-      IntVector q5 = IntVector.fromMemorySegment(I, data, oa5 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa5 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob5 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s5 = ((FloatVector) q5.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s5);
-      s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s5);
-      s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s5);
-      FloatVector d5 = FloatVector.broadcast(F, has[10] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa5)))
-          .blend(has[11] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob5)), UPPER);
-      long oa6 = ro[12] + bo, ob6 = ro[13] + bo;
-      IntVector q6 = IntVector.fromMemorySegment(I, data, oa6 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa6 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob6 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s6 = ((FloatVector) q6.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s6);
-      s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s6);
-      s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s6);
-      FloatVector d6 = FloatVector.broadcast(F, has[12] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa6)))
-          .blend(has[13] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob6)), UPPER);
-      long oa7 = ro[14] + bo, ob7 = ro[15] + bo;
-      IntVector q7 = IntVector.fromMemorySegment(I, data, oa7 + 2, LE, LANES_0_3)
-          .or(IntVector.fromMemorySegment(I, data, oa7 + 2 - 16, LE, LANES_4_7))
-          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 32, LE, LANES_8_11))
-          .or(IntVector.fromMemorySegment(I, data, ob7 + 2 - 48, LE, LANES_12_15))
-          .lanewise(VectorOperators.LSHR, NIBBLE_SHIFT).and(0x0F0F0F0F);
-      FloatVector s7 = ((FloatVector) q7.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(x0);
-      s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 8).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x1, s7);
-      s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 16).and(0xF).sub(8).convert(VectorOperators.I2F, 0)).fma(x2, s7);
-      s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 24).sub(8).convert(VectorOperators.I2F, 0)).fma(x3, s7);
-      FloatVector d7 = FloatVector.broadcast(F, has[14] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, oa7)))
-          .blend(has[15] * Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, ob7)), UPPER);
-      FloatVector v01 = EVEN.selectFrom(s0.reinterpretAsInts(), s1.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(s0.reinterpretAsInts(), s1.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector v23 = EVEN.selectFrom(s2.reinterpretAsInts(), s3.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(s2.reinterpretAsInts(), s3.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector v45 = EVEN.selectFrom(s4.reinterpretAsInts(), s5.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(s4.reinterpretAsInts(), s5.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector v67 = EVEN.selectFrom(s6.reinterpretAsInts(), s7.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(s6.reinterpretAsInts(), s7.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector v03 = EVEN.selectFrom(v01.reinterpretAsInts(), v23.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(v01.reinterpretAsInts(), v23.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector v47 = EVEN.selectFrom(v45.reinterpretAsInts(), v67.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(v45.reinterpretAsInts(), v67.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector isum = EVEN.selectFrom(v03.reinterpretAsInts(), v47.reinterpretAsInts()).reinterpretAsFloats()
-          .add(ODD.selectFrom(v03.reinterpretAsInts(), v47.reinterpretAsInts()).reinterpretAsFloats());
-      IntVector e01 = EVEN.selectFrom(d0.reinterpretAsInts(), d1.reinterpretAsInts());
-      IntVector e23 = EVEN.selectFrom(d2.reinterpretAsInts(), d3.reinterpretAsInts());
-      IntVector e45 = EVEN.selectFrom(d4.reinterpretAsInts(), d5.reinterpretAsInts());
-      IntVector e67 = EVEN.selectFrom(d6.reinterpretAsInts(), d7.reinterpretAsInts());
-      FloatVector dw = EVEN.selectFrom(EVEN.selectFrom(e01, e23), EVEN.selectFrom(e45, e67)).reinterpretAsFloats();
-      c = isum.fma(dw.mul(ad[b]), c);
-    }
-    c.intoArray(acc, ac);
   }
 
   /**
