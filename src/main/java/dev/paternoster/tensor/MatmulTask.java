@@ -78,15 +78,25 @@ final class MatmulTask implements Parallel.RangeTask {
     int nt = nTokens;
     // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
     if (w.cols() % L == 0 && RegisterRows.handles(w.type(), nt)) {
-      start = inRegisters(start, end, ws.acc, ws.sums);
+      start = inRegisters(start, end, ws);
     }
     // many tokens: in chunks, so that a chunk's activations stay in L2 while every row group
     // passes over them (512 tokens of 4864 columns are 10 MB); each token's sums are unchanged
-    int chunks = (nt + TOKEN_CHUNK - 1) / TOKEN_CHUNK;
-    for (int c = 0; c < chunks; c++) {
-      int t0 = (int) ((long) nt * c / chunks), t1 = (int) ((long) nt * (c + 1) / chunks);
-      decoded(start, end, t0, t1 - t0, ws);
+    int passes = passes(nt);
+    for (int p = 0; p < passes; p++) {
+      int t0 = passStart(nt, p, passes);
+      decoded(start, end, t0, passStart(nt, p + 1, passes) - t0, ws);
     }
+  }
+
+  /** Passes over the rows for {@code nt} tokens, each of at most {@link #TOKEN_CHUNK}. */
+  static int passes(int nt) {
+    return (nt + TOKEN_CHUNK - 1) / TOKEN_CHUNK;
+  }
+
+  /** The first token of pass {@code p} of {@code passes} over {@code nt} tokens (near-equal passes). */
+  static int passStart(int nt, int p, int passes) {
+    return (int) ((long) nt * p / passes);
   }
 
   /** Rows {@code [start, end)} for tokens {@code [t0, t0 + nt)}: decoded blocks, then the tiles. */
@@ -110,7 +120,7 @@ final class MatmulTask implements Parallel.RangeTask {
           DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xo + kb, xStride, vw, acc);
         }
       }
-      finish(r0, nr, nt, xo, oo, full, lastBlock, dec, acc, ws.sums);
+      finish(r0, 1, nr, nt, xo, oo, full, lastBlock, dec, acc, ws.sums);
     }
   }
 
@@ -124,29 +134,24 @@ final class MatmulTask implements Parallel.RangeTask {
    * 20 GB/s for the same loop on far-apart rows. Returns the first row not done (the last
    * {@code (end - start) % ROWS}).
    */
-  private int inRegisters(int start, int end, float[] acc, float[] sums) {
-    int q = (end - start) / ROWS, nt = nTokens, count = ROWS * nt;
+  private int inRegisters(int start, int end, Workspace ws) {
+    int q = (end - start) / ROWS, cols = w.cols();
     long rowBytes = w.rowBytes();
     for (int i = 0; i < q; i++) {
       int r = start + i;
-      RegisterRows.dot8(w.type(), nt, w.data(), r * rowBytes, q * rowBytes, x, xOff, xStride, w.cols(), acc);
-      for (int k0 = 0; k0 < count; k0 += L) {
-        int m = Math.min(L, count - k0);
-        LaneSums.reduce(acc, k0 * L, m, sums);
-        for (int k = k0; k < k0 + m; k++) {
-          int row = k / nt, t = k - row * nt;
-          out[outOff + t * outStride + r + row * q] = sums[k - k0];
-        }
-      }
+      RegisterRows.dot8(w.type(), nTokens, w.data(), r * rowBytes, q * rowBytes, x, xOff, xStride, cols, ws.acc);
+      // rows r, r + q, r + 2q, ...; no scalar tail (whole vectors only)
+      finish(r, q, ROWS, nTokens, xOff, outOff, cols, 0, ws.decoded, ws.acc, ws.sums);
     }
     return start + q * ROWS;
   }
 
   /**
-   * Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result
-   * (tokens {@code t < nt} at {@code x[xo + t*xStride ..]}, {@code out[oo + t*outStride ..]}).
+   * Sums each (row, token) accumulator across lanes, adds the scalar tail and stores the result:
+   * accumulator row i is output row {@code r0 + i*rowStep}; tokens {@code t < nt} at
+   * {@code x[xo + t*xStride ..]}, {@code out[oo + t*outStride ..]}.
    */
-  private void finish(int r0, int nr, int nt, int xo, int oo, int full, int lastBlock, float[] dec, float[] acc, float[] sums) {
+  private void finish(int r0, int rowStep, int nr, int nt, int xo, int oo, int full, int lastBlock, float[] dec, float[] acc, float[] sums) {
     int cols = w.cols(), count = nr * nt;
     for (int k0 = 0; k0 < count; k0 += L) {
       int m = Math.min(L, count - k0);
@@ -156,7 +161,7 @@ final class MatmulTask implements Parallel.RangeTask {
         float s = full > 0 ? sums[k - k0] : 0f;
         int xt = xo + t * xStride, wo = i * BLOCK_COLS - lastBlock;
         for (int j = full; j < cols; j++) s = Math.fma(dec[wo + j], x[xt + j], s);
-        out[oo + t * outStride + r0 + i] = s;
+        out[oo + t * outStride + r0 + i * rowStep] = s;
       }
     }
   }

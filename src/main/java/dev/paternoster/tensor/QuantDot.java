@@ -111,7 +111,8 @@ final class QuantDot implements Parallel.RangeTask {
     final float[] w = new float[8 * PAIR];
     final float[] dw16 = new float[CHUNK * GROUP];
     float[] acc = new float[0];
-    final long[] rows16 = new long[GROUP];
+    /** Byte offsets of the eight rows of a {@link #fewTokens} step. */
+    final long[] rows8 = new long[8];
   }
 
   private Weight w;
@@ -152,10 +153,10 @@ final class QuantDot implements Parallel.RangeTask {
     if (inRegisters) fewTokens(g0 * GROUP, Math.min(g1 * GROUP, rows), sc);
     // many tokens: in chunks, so that a chunk's activations stay in L2 while every row group
     // passes over them (see MatmulTask.TOKEN_CHUNK); each token's sums are unchanged
-    int chunks = inRegisters ? 0 : (nt + MatmulTask.TOKEN_CHUNK - 1) / MatmulTask.TOKEN_CHUNK;
-    for (int c = 0; c < chunks; c++) {
-      int t0 = (int) ((long) nt * c / chunks), t1 = (int) ((long) nt * (c + 1) / chunks);
-      decoded(g0, g1, t0, t1 - t0, sc);
+    int passes = inRegisters ? 0 : MatmulTask.passes(nt);
+    for (int p = 0; p < passes; p++) {
+      int t0 = MatmulTask.passStart(nt, p, passes);
+      decoded(g0, g1, t0, MatmulTask.passStart(nt, p + 1, passes) - t0, sc);
     }
     // the first and last rows, which the vectors did not read (see vectorizable)
     if (g0 == 0) scalarRows(0, 1);
@@ -228,7 +229,7 @@ final class QuantDot implements Parallel.RangeTask {
    */
   private void fewTokens(int start, int end, Scratch sc) {
     float[] acc = sc.acc, a = x.a, ad = x.d;
-    long[] ro = sc.rows16;
+    long[] ro = sc.rows8;
     int rows = w.rows(), blocks = x.blocks, nt = x.nTokens, k = 8;
     boolean q8 = w.type() == GGMLType.Q8_0;
     int q = (end - start) / k;
