@@ -62,9 +62,6 @@ public final class ActivationQuant {
     }
   }
 
-  /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 in magnitude to an integer, ties to even. */
-  private static final float ROUNDER = 12582912f;
-
   /**
    * As llama.cpp's x86 {@code quantize_row_q8_0}, kept as floats: per block of 32, {@code id =
    * 127/amax}, {@code round_half_even(x*id)}, times the scale rounded to F16. In vector lanes: the
@@ -76,13 +73,11 @@ public final class ActivationQuant {
       FloatVector m = FloatVector.zero(Lanes.F);
       for (int c = 0; c < 32; c += Lanes.L) m = m.max(FloatVector.fromArray(Lanes.F, x, off + b + c).abs());
       float amax = m.reduceLanes(VectorOperators.MAX);
-      float d = amax / 127f;
-      float id = amax != 0f ? 127f / amax : 0f;
-      float dh = Float.float16ToFloat(Float.floatToFloat16(d));
+      float id = Q8Activations.inverseScale(amax), dh = Q8Activations.scale(amax);
       for (int c = 0; c < 32; c += Lanes.L) {
         FloatVector v = FloatVector.fromArray(Lanes.F, x, off + b + c).mul(id);
         IntVector sign = v.reinterpretAsInts().and(0x80000000);
-        FloatVector r = v.add(ROUNDER).sub(ROUNDER).reinterpretAsInts().or(sign).reinterpretAsFloats();
+        FloatVector r = v.add(Q8Activations.ROUND).sub(Q8Activations.ROUND).reinterpretAsInts().or(sign).reinterpretAsFloats();
         r.mul(dh).intoArray(dst, dstOff + b + c);
       }
     }

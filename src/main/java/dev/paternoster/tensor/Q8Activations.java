@@ -26,7 +26,17 @@ public final class Q8Activations {
   /** Floats per quantized block in {@link #a}. */
   static final int BLOCK_FLOATS = 64;
   /** Adding and subtracting 1.5 * 2^23 rounds a float of magnitude < 2^22 to an integer, ties to even: Math.rint. */
-  private static final float ROUND = 12582912f;
+  static final float ROUND = 12582912f;
+
+  /** A block's scale as llama.cpp stores it: {@code amax/127} rounded to F16. */
+  static float scale(float amax) {
+    return Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+  }
+
+  /** What a block's values are multiplied by before rounding: {@code 127/amax}, 0 for a zero block. */
+  static float inverseScale(float amax) {
+    return amax != 0f ? 127f / amax : 0f;
+  }
   // PICKk[h*8 + m] = 4m + k: a two-vector selection from (values 0..15, values 16..31)
   // (on int lanes: moving float bits with an int-indexed selection is cheaper than a float-indexed one)
   private static final IntVector PICK0 = pick(0), PICK1 = pick(1), PICK2 = pick(2), PICK3 = pick(3);
@@ -98,8 +108,8 @@ public final class Q8Activations {
     for (int b = 0; b < blocks; b++) {
       float amax = 0f;
       for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xo + 32 * b + j]));
-      float id = amax != 0f ? 127f / amax : 0f;
-      d[t * blocks + b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+      float id = inverseScale(amax);
+      d[t * blocks + b] = scale(amax);
       int o = (t * blocks + b) * BLOCK_FLOATS;
       for (int j = 0; j < 32; j++) {
         float q = (x[xo + 32 * b + j] * id + ROUND) - ROUND;
@@ -116,8 +126,8 @@ public final class Q8Activations {
       FloatVector hi = FloatVector.fromArray(F, x, xo + 32 * b + 16);
       // max is exact and order-free
       float amax = lo.abs().max(hi.abs()).reduceLanes(VectorOperators.MAX);
-      float id = amax != 0f ? 127f / amax : 0f;
-      d[t * blocks + b] = Float.float16ToFloat(Float.floatToFloat16(amax / 127f));
+      float id = inverseScale(amax);
+      d[t * blocks + b] = scale(amax);
       IntVector ql = lo.mul(id).add(ROUND).sub(ROUND).reinterpretAsInts();
       IntVector qh = hi.mul(id).add(ROUND).sub(ROUND).reinterpretAsInts();
       int o = (t * blocks + b) * BLOCK_FLOATS;
