@@ -100,6 +100,54 @@ final class LaneSums {
     }
   }
 
+  /** Lanes 8..15 moved to 0..7 (for the second token's store in {@link #reduceRows}). */
+  private static final jdk.incubator.vector.VectorShuffle<Float> HIGH_TO_LOW =
+      L == 16 ? jdk.incubator.vector.VectorShuffle.fromOp(F, j -> (j + 8) % 16) : null;
+  private static final jdk.incubator.vector.VectorMask<Float> LOW_HALF =
+      L == 16 ? jdk.incubator.vector.VectorMask.fromLong(F, 0xFFL) : null;
+
+  /**
+   * For L = 16: the sums of 8 rows' accumulators for two tokens, stored straight to the outputs:
+   * row i of token 0 is {@code acc[a + i*ra ..]}, of token 1 {@code acc[a + i*ra + L ..]}; their
+   * sums go to {@code out[o0 + i]} and {@code out[o1 + i]}. The same tree as {@link #reduce} (so
+   * the same bits), without passing the sums through a scratch array.
+   */
+  static void reduceRows(float[] acc, int a, int ra, float[] out, int o0, int o1) {
+    FloatVector v0 = FloatVector.fromArray(F, acc, a + 0 * ra);
+    FloatVector v1 = FloatVector.fromArray(F, acc, a + 1 * ra);
+    FloatVector v2 = FloatVector.fromArray(F, acc, a + 2 * ra);
+    FloatVector v3 = FloatVector.fromArray(F, acc, a + 3 * ra);
+    FloatVector v4 = FloatVector.fromArray(F, acc, a + 4 * ra);
+    FloatVector v5 = FloatVector.fromArray(F, acc, a + 5 * ra);
+    FloatVector v6 = FloatVector.fromArray(F, acc, a + 6 * ra);
+    FloatVector v7 = FloatVector.fromArray(F, acc, a + 7 * ra);
+    FloatVector v8 = FloatVector.fromArray(F, acc, a + 0 * ra + L);
+    FloatVector v9 = FloatVector.fromArray(F, acc, a + 1 * ra + L);
+    FloatVector v10 = FloatVector.fromArray(F, acc, a + 2 * ra + L);
+    FloatVector v11 = FloatVector.fromArray(F, acc, a + 3 * ra + L);
+    FloatVector v12 = FloatVector.fromArray(F, acc, a + 4 * ra + L);
+    FloatVector v13 = FloatVector.fromArray(F, acc, a + 5 * ra + L);
+    FloatVector v14 = FloatVector.fromArray(F, acc, a + 6 * ra + L);
+    FloatVector v15 = FloatVector.fromArray(F, acc, a + 7 * ra + L);
+    FloatVector c0 = X0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c1 = X0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c2 = X0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c3 = X0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c4 = X0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c5 = X0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c6 = X0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c7 = X0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e0 = X1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e1 = X1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e2 = X1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e3 = X1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector f0 = X2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector f1 = X2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector g0 = X3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats().add(Y3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
+    g0.intoArray(out, o0, LOW_HALF);
+    g0.rearrange(HIGH_TO_LOW).intoArray(out, o1, LOW_HALF);
+  }
+
   /** The same tree for one accumulator, in scalar code (overwrites it). */
   static float scalar(float[] acc, int a) {
     for (int h = L / 2; h >= 1; h >>= 1) {

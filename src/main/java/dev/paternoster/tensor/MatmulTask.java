@@ -120,7 +120,27 @@ final class MatmulTask implements Parallel.RangeTask {
           DotTiles.accumulate(nr, nt, dec, BLOCK_COLS, x, xo + kb, xStride, vw, acc);
         }
       }
-      finish(r0, 1, nr, nt, xo, oo, full, lastBlock, dec, acc, ws.sums);
+      if (L == 16 && nr == ROWS && full == cols) {
+        store(r0, nt, oo, acc);
+      } else {
+        finish(r0, 1, nr, nt, xo, oo, full, lastBlock, dec, acc, ws.sums);
+      }
+    }
+  }
+
+  /**
+   * {@link #finish} for a full group of {@link #ROWS} consecutive rows without a scalar tail
+   * (L = 16): two tokens' eight sums at a time go from the lane-sum tree straight to the outputs
+   * ({@link LaneSums#reduceRows}), instead of through a scratch array read back one float at a
+   * time; the same additions, so the same bits.
+   */
+  private void store(int r0, int nt, int oo, float[] acc) {
+    int ra = nt * L, t = 0;
+    for (; t + 2 <= nt; t += 2) {
+      LaneSums.reduceRows(acc, t * L, ra, out, oo + t * outStride + r0, oo + (t + 1) * outStride + r0);
+    }
+    if (t < nt) {
+      for (int i = 0; i < ROWS; i++) out[oo + t * outStride + r0 + i] = LaneSums.scalar(acc, i * ra + t * L);
     }
   }
 
@@ -156,12 +176,17 @@ final class MatmulTask implements Parallel.RangeTask {
     for (int k0 = 0; k0 < count; k0 += L) {
       int m = Math.min(L, count - k0);
       if (full > 0) LaneSums.reduce(acc, k0 * L, m, sums);
-      for (int k = k0; k < k0 + m; k++) {
-        int i = k / nt, t = k - i * nt;
-        float s = full > 0 ? sums[k - k0] : 0f;
+      // accumulator k is row k / nt, token k % nt: one division per L accumulators
+      int i = k0 / nt, t = k0 - i * nt;
+      for (int k = 0; k < m; k++) {
+        float s = full > 0 ? sums[k] : 0f;
         int xt = xo + t * xStride, wo = i * BLOCK_COLS - lastBlock;
         for (int j = full; j < cols; j++) s = Math.fma(dec[wo + j], x[xt + j], s);
         out[oo + t * outStride + r0 + i * rowStep] = s;
+        if (++t == nt) {
+          t = 0;
+          i++;
+        }
       }
     }
   }

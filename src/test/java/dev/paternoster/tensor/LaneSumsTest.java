@@ -23,4 +23,29 @@ class LaneSumsTest {
       }
     }
   }
+
+  @Test
+  void rowsForTwoTokensGoStraightToTheirOutputsWithTheSameTree() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Lanes.L == 16, "reduceRows is the 16-lane path");
+    int l = Lanes.L;
+    Random rnd = new Random(7);
+    for (int nt : new int[] {2, 3, 7}) {
+      int ra = nt * l;
+      float[] acc = new float[5 + 8 * ra];
+      for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
+      for (int t = 0; t + 2 <= nt; t++) {
+        float[] out = new float[40];
+        java.util.Arrays.fill(out, -1f);
+        LaneSums.reduceRows(acc, 5 + t * l, ra, out, 3, 21);
+        for (int i = 0; i < 8; i++) {
+          assertThat(out[3 + i]).as("nt %d token %d row %d", nt, t, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + t * l));
+          assertThat(out[21 + i]).as("nt %d token %d row %d", nt, t + 1, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + (t + 1) * l));
+        }
+        // nothing else written
+        for (int j = 0; j < out.length; j++) {
+          if ((j < 3 || j >= 11) && (j < 21 || j >= 29)) assertThat(out[j]).as("out[%d]", j).isEqualTo(-1f);
+        }
+      }
+    }
+  }
 }
