@@ -16,7 +16,7 @@ final class RuntimeOptions {
   String kvCacheDtype;
 
   @Option(names = "--numerics", defaultValue = "llamacpp", paramLabel = "MODE",
-      description = "Q8_0/Q4_0 matmul arithmetic: llamacpp (default: llama.cpp's x86 results bit for bit) or fast (same activation rounding, Paternoster's own float order: faster, within rounding of llama.cpp).")
+      description = "Arithmetic of the quantized matmuls and of attention: llamacpp (default: llama.cpp's x86 results bit for bit) or fast (same activation rounding, Paternoster's own float order, attention in F32: faster, within rounding of llama.cpp).")
   String numerics;
 
   @Option(names = "--threads", description = "Compute threads for the model (default: all cores).")

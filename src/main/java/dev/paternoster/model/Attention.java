@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -30,6 +31,12 @@ import jdk.incubator.vector.VectorSpecies;
  * its {@code KQV} product changes order with the batch shape, so here V is accumulated in position
  * order instead (batch invariant, not llama.cpp's bits).
  *
+ * <p>Fast numerics ({@link Numerics#FAST}), either cache: the same two passes as F32 in
+ * Paternoster's own order, {@link #BLOCK} positions at a time: their K (then V) rows are widened to
+ * F32 once for all the query heads that read them; each score is one vector accumulator summed
+ * across lanes; the exponentials are taken 16 at a time; V is accumulated in registers per 16
+ * dimensions. About 3x fewer operations per (head, position) than the exact paths.
+ *
  * <p>The dot products keep ggml's 16-lane accumulators: one vector each with AVX-512, two halves
  * with 8-float vectors (AVX2), element by element with other widths; the results are the same.
  */
@@ -46,10 +53,12 @@ final class Attention {
   static final class Scratch {
     final int heads, headDim;
     final float[] q, k, v, acc, lanes = new float[16 + STEP], scores, max, sum, ms, vs;
+    /** {@link #BLOCK} K or V rows widened to F32 (the fast path). */
+    final float[] rows;
 
     /**
      * For up to {@code heads} query heads of {@code headDim} at a time over {@code maxContext}
-     * positions; the score rows only the F32 path needs are allocated for {@code f32}.
+     * positions; the score rows only the F32 and fast paths need are allocated for {@code f32}.
      */
     Scratch(int heads, int headDim, int maxContext, boolean f32) {
       this.heads = heads;
@@ -63,6 +72,7 @@ final class Attention {
       sum = new float[heads];
       ms = new float[heads];
       vs = new float[heads];
+      rows = new float[f32 ? BLOCK * headDim : 0];
     }
 
     boolean fits(int heads, int headDim, int positions, boolean f32) {
@@ -132,6 +142,11 @@ final class Attention {
 
   /** F16 elements at byte {@code at} widened to floats (exact). */
   static void decodeF16(MemorySegment s, long at, float[] dst, int n) {
+    decodeF16(s, at, dst, 0, n);
+  }
+
+  /** As {@link #decodeF16(MemorySegment, long, float[], int)}, into {@code dst[dstOff ..]}. */
+  static void decodeF16(MemorySegment s, long at, float[] dst, int dstOff, int n) {
     int i = 0;
     for (; i <= n - L; i += L) {
       IntVector hv = (IntVector) ShortVector.fromMemorySegment(H, s, at + 2L * i, ORDER).convertShape(VectorOperators.S2I, I, 0);
@@ -142,9 +157,9 @@ final class Attention {
       FloatVector f = shifted.reinterpretAsFloats().mul(0x1p112f);
       IntVector special = shifted.add(224 << 23); // inf and NaN: exponent 31 -> 255
       f = f.blend(special.reinterpretAsFloats(), mag.compare(VectorOperators.GE, 0x7C00).cast(F));
-      f.reinterpretAsInts().or(hv.and(0x8000).mul(1 << 16)).reinterpretAsFloats().intoArray(dst, i);
+      f.reinterpretAsInts().or(hv.and(0x8000).mul(1 << 16)).reinterpretAsFloats().intoArray(dst, dstOff + i);
     }
-    for (; i < n; i++) dst[i] = Float.float16ToFloat(s.get(PagedKvCache.HALF, at + 2L * i));
+    for (; i < n; i++) dst[dstOff + i] = Float.float16ToFloat(s.get(PagedKvCache.HALF, at + 2L * i));
   }
 
   /**
@@ -296,6 +311,139 @@ final class Attention {
       long at = kv.offset(table[p / ps], p % ps) + headByte;
       MemorySegment.copy(values, PagedKvCache.FLOAT, at, vr, 0, hd);
       for (int j = 0; j < nh; j++) axpy(out, qOff + j * hd, scores[j * stride + p] * w[j], vr, hd);
+    }
+  }
+
+  // ---------------------------------------------------------------- fast numerics, either cache
+
+  /** Positions whose K or V rows are widened together (the fast path's block). */
+  static final int BLOCK = 16;
+
+  /**
+   * Lane i swapped with lane i ^ L/2, then i ^ L/4, ... 1: adding each to its vector sums the lanes
+   * in one fixed tree, the same in C2's code and in the interpreter. ({@code reduceLanes(ADD)} may
+   * add in another order once compiled: a token's result would depend on when it ran.)
+   */
+  private static final VectorShuffle<Float>[] HALVES = halves();
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] halves() {
+    int levels = Integer.numberOfTrailingZeros(L);
+    VectorShuffle<Float>[] s = new VectorShuffle[levels];
+    for (int k = 0; k < levels; k++) {
+      int h = L >> (k + 1);
+      s[k] = VectorShuffle.fromOp(F, i -> i ^ h);
+    }
+    return s;
+  }
+
+  /**
+   * Heads {@code h0..h1-1} of token t, all reading KV head g: every score, then the softmax, then
+   * the weighted sum of V, each pass over blocks of {@link #BLOCK} positions (see the class comment).
+   */
+  static void fast(PagedKvCache kv, int layer, float[] q, Batch batch, ModelConfig c, float[] out,
+      int t, int g, int h0, int h1, Scratch sc) {
+    boolean half = kv.dtype() == KvCacheDtype.F16;
+    int hd = c.headDim();
+    int nh = h1 - h0;
+    int n = batch.positions()[t] + 1;
+    int[] table = batch.blockTables()[batch.seq()[t]];
+    long headByte = (long) g * hd * (half ? 2 : 4);
+    float scale = scale(hd);
+    int qOff = t * c.qDim() + h0 * hd;
+    float[] scores = sc.scores, rows = sc.rows, max = sc.max, sum = sc.sum;
+    int stride = scores.length / sc.heads;
+
+    for (int j = 0; j < nh; j++) max[j] = Float.NEGATIVE_INFINITY;
+    for (int p0 = 0; p0 < n; p0 += BLOCK) {
+      int m = Math.min(BLOCK, n - p0);
+      widenRows(kv, kv.keys[layer], table, p0, m, headByte, hd, half, rows);
+      for (int j = 0; j < nh; j++) {
+        max[j] = Math.max(max[j], scoreRows(rows, m, hd, q, qOff + j * hd, scale, scores, j * stride + p0));
+      }
+    }
+    for (int j = 0; j < nh; j++) sum[j] = exponentials(scores, j * stride, n, max[j]);
+    java.util.Arrays.fill(out, qOff, qOff + nh * hd, 0f);
+    for (int p0 = 0; p0 < n; p0 += BLOCK) {
+      int m = Math.min(BLOCK, n - p0);
+      widenRows(kv, kv.values[layer], table, p0, m, headByte, hd, half, rows);
+      for (int j = 0; j < nh; j++) addWeightedRows(rows, m, hd, scores, j * stride + p0, out, qOff + j * hd);
+    }
+    for (int j = 0; j < nh; j++) {
+      float inv = 1f / sum[j];
+      int o = qOff + j * hd;
+      for (int i = 0; i < hd; i++) out[o + i] *= inv;
+    }
+  }
+
+  /** Rows of positions {@code p0 .. p0+m-1} (this KV head's part) as floats, one after another in {@code rows}. */
+  private static void widenRows(PagedKvCache kv, MemorySegment cache, int[] table, int p0, int m, long headByte,
+      int hd, boolean half, float[] rows) {
+    int ps = kv.pageSize();
+    for (int r = 0; r < m; r++) {
+      int p = p0 + r;
+      long at = kv.offset(table[p / ps], p % ps) + headByte;
+      if (half) {
+        decodeF16(cache, at, rows, r * hd, hd);
+      } else {
+        MemorySegment.copy(cache, PagedKvCache.FLOAT, at, rows, r * hd, hd);
+      }
+    }
+  }
+
+  /**
+   * {@code s[so + r] = scale * dot(rows[r], q[qo ..])} for r < m: one vector accumulator per row
+   * summed across its lanes, then the rest of the row one FMA at a time. Returns the largest score.
+   */
+  private static float scoreRows(float[] rows, int m, int hd, float[] q, int qo, float scale, float[] s, int so) {
+    int vec = hd - hd % L;
+    float max = Float.NEGATIVE_INFINITY;
+    for (int r = 0; r < m; r++) {
+      int ro = r * hd;
+      FloatVector acc = FloatVector.zero(F);
+      for (int i = 0; i < vec; i += L) acc = FloatVector.fromArray(F, rows, ro + i).fma(FloatVector.fromArray(F, q, qo + i), acc);
+      // lanes summed by halving (not reduceLanes(ADD), whose order may differ once compiled)
+      for (int h = 0; h < HALVES.length; h++) acc = acc.add(acc.rearrange(HALVES[h]));
+      float dot = acc.lane(0);
+      for (int i = vec; i < hd; i++) dot = Math.fma(rows[ro + i], q[qo + i], dot);
+      float v = dot * scale;
+      s[so + r] = v;
+      max = Math.max(max, v);
+    }
+    return max;
+  }
+
+  /** Replaces scores {@code [off, off+n)} by {@code exp(s - max)} (ggml's vector expf) and returns their sum. */
+  private static float exponentials(float[] s, int off, int n, float max) {
+    FloatVector total = FloatVector.zero(F);
+    int i = 0;
+    for (; i <= n - L; i += L) {
+      FloatVector e = GgmlVec.vexpf(FloatVector.fromArray(F, s, off + i).sub(max));
+      e.intoArray(s, off + i);
+      total = total.add(e);
+    }
+    for (int h = 0; h < HALVES.length; h++) total = total.add(total.rearrange(HALVES[h]));
+    float sum = total.lane(0);
+    for (; i < n; i++) {
+      float e = GgmlVec.vexpfScalar(s[off + i] - max);
+      s[off + i] = e;
+      sum += e;
+    }
+    return sum;
+  }
+
+  /** {@code out[oo ..] += w[wo + r] * rows[r]} for r < m: each 16 dimensions stay in a register over the rows. */
+  private static void addWeightedRows(float[] rows, int m, int hd, float[] w, int wo, float[] out, int oo) {
+    int vec = hd - hd % L;
+    for (int i = 0; i < vec; i += L) {
+      FloatVector acc = FloatVector.fromArray(F, out, oo + i);
+      for (int r = 0; r < m; r++) acc = FloatVector.fromArray(F, rows, r * hd + i).fma(FloatVector.broadcast(F, w[wo + r]), acc);
+      acc.intoArray(out, oo + i);
+    }
+    for (int i = vec; i < hd; i++) {
+      float a = out[oo + i];
+      for (int r = 0; r < m; r++) a = Math.fma(rows[r * hd + i], w[wo + r], a);
+      out[oo + i] = a;
     }
   }
 

@@ -42,7 +42,7 @@ public final class CpuBackend implements Backend {
 
   /**
    * @param maxContext the most positions one sequence's attention reads
-   * @param numerics the arithmetic of the Q8_0/Q4_0 matmuls
+   * @param numerics the arithmetic of the quantized matmuls and of attention
    */
   public CpuBackend(Parallel pool, int maxContext, Numerics numerics) {
     this.pool = pool;
@@ -141,16 +141,18 @@ public final class CpuBackend implements Backend {
     int per = (group + slices - 1) / slices;
     slices = (group + per - 1) / per;
     int units = slices;
-    boolean f16 = kv.dtype() == KvCacheDtype.F16;
+    boolean fast = numerics == Numerics.FAST, f16 = kv.dtype() == KvCacheDtype.F16;
     pool.forRange(n * kvHeads * units, (start, end) -> {
-      Attention.Scratch sc = scratch(per, c.headDim(), !f16);
+      Attention.Scratch sc = scratch(per, c.headDim(), fast || !f16);
       for (int i = start; i < end; i++) {
         int slice = i % units;
         int g = (i / units) % kvHeads;
         int t = i / (units * kvHeads);
         int h0 = g * group + slice * per;
         int h1 = Math.min(h0 + per, (g + 1) * group);
-        if (f16) {
+        if (fast) {
+          Attention.fast(kv, layer, q, batch, c, out, t, g, h0, h1, sc);
+        } else if (f16) {
           Attention.flashF16(kv, layer, q, batch, c, out, t, g, h0, h1, sc);
         } else {
           Attention.f32(kv, layer, q, batch, c, out, t, g, h0, h1, sc);

@@ -3,8 +3,8 @@ package dev.paternoster.model;
 import java.util.Locale;
 
 /**
- * Which arithmetic the Q8_0/Q4_0 matmuls use. Chosen once per model (process), never per batch, so
- * either way a token's logits do not depend on what else shares its batch.
+ * Which arithmetic the quantized matmuls and attention use. Chosen once per model (process), never
+ * per batch, so either way a token's logits do not depend on what else shares its batch.
  */
 public enum Numerics {
   /**
@@ -15,7 +15,8 @@ public enum Numerics {
   LLAMACPP,
   /**
    * Activations rounded as llama.cpp rounds them, then Paternoster's float kernels with their own
-   * fixed accumulation order: faster, within rounding of llama.cpp (log-probabilities differ by
+   * fixed accumulation order, and attention in F32 in its own order (no F16 accumulator, see
+   * {@code Attention}): faster, within rounding of llama.cpp (log-probabilities differ by
    * ~0.1 at worst on random-weight test models, far less on trained ones).
    */
   FAST;

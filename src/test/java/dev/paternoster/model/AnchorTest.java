@@ -41,17 +41,21 @@ class AnchorTest {
         // max 1.2e-4, mean 7.9e-5 measured (the anchors' own rounding)
         Arguments.of("models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json", 5e-4, 2e-4, 0.01, Numerics.LLAMACPP),
         Arguments.of("models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json", 5e-4, 2e-4, 0.01, Numerics.LLAMACPP),
-        // --numerics fast: the same activation rounding, Paternoster's own float order (0.29 / 0.047
-        // measured with F16 KV; llama.cpp's own Q8_0 and F16 runs of these weights differ by 0.1)
-        Arguments.of("models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json", 0.4, 0.07, 0.5, Numerics.FAST),
-        Arguments.of("models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json", 0.4, 0.07, 0.5, Numerics.FAST),
+        // --numerics fast: the same activation rounding, Paternoster's own float order, and attention
+        // in F32 where llama.cpp accumulates V in F16 (0.34 / 0.070 and 0.37 / 0.071 measured with
+        // F16 KV, 0.29 / 0.047 before attention left llama.cpp's F16 accumulator; llama.cpp's own
+        // Q8_0 and F16 runs of these weights differ by 0.1)
+        Arguments.of("models/tiny15m/tiny15m-q8_0.gguf", "models/tiny15m/tiny15m-q8_0.anchors.json", 0.45, 0.09, 0.5, Numerics.FAST),
+        Arguments.of("models/tiny15m/tiny15m-q4_0.gguf", "models/tiny15m/tiny15m-q4_0.anchors.json", 0.45, 0.09, 0.5, Numerics.FAST),
         Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.f32kv.anchors.json", 0.45, 0.07, 0.5, Numerics.LLAMACPP),
         Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.anchors.json", 5e-4, 2e-4, 0.01, Numerics.LLAMACPP),
         Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.f32kv.anchors.json", 0.35, 0.05, 0.5, Numerics.LLAMACPP),
         Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.anchors.json", 5e-4, 2e-4, 0.01, Numerics.LLAMACPP),
-        // --numerics fast: the float kernels, close to llama.cpp but not bit for bit
-        Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.anchors.json", 0.5, 0.09, 0.5, Numerics.FAST),
-        Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.anchors.json", 0.5, 0.1, 0.5, Numerics.FAST));
+        // --numerics fast: the float kernels and F32 attention, close to llama.cpp but not bit for bit
+        // (0.40 / 0.095 and 0.45 / 0.100 measured; 0.38 / 0.069 and 0.39 / 0.076 with llama.cpp's
+        // F16 attention accumulator)
+        Arguments.of("models/ktest/ktest-q4_k_m.gguf", "models/ktest/ktest-q4_k_m.anchors.json", 0.55, 0.12, 0.5, Numerics.FAST),
+        Arguments.of("models/ktest/ktest-q5_k_m.gguf", "models/ktest/ktest-q5_k_m.anchors.json", 0.55, 0.12, 0.5, Numerics.FAST));
   }
 
   static KvCacheDtype dtypeOf(String anchorPath) {

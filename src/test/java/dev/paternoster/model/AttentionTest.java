@@ -206,15 +206,64 @@ class AttentionTest {
     s.kv().close();
   }
 
-  @ParameterizedTest(name = "{0} KV")
-  @CsvSource({"F16", "F32"})
-  void eachTokenAloneGivesTheBitsItGetsInABatch(KvCacheDtype dtype) {
+  @ParameterizedTest(name = "heads {0}/{1}, head dim {2}, page {3}, {4} KV")
+  @CsvSource({"4, 4, 64, 16, F16", "8, 2, 64, 4, F16", "14, 2, 64, 16, F32", "6, 3, 8, 16, F16", "2, 1, 17, 2, F32",
+      "3, 1, 128, 7, F16", "2, 2, 80, 16, F16"})
+  void fastAttentionIsSoftmaxAttentionWithinRounding(int heads, int kvHeads, int hd, int pageSize, KvCacheDtype dtype) {
+    ModelConfig c = config(heads, kvHeads, hd);
+    int[] lens = {1, 2, pageSize, pageSize + 1, 16, 17, 33, 130};
+    Setup s = setup(c, dtype, pageSize, lens, hd * 13L + heads);
+    int n = s.batch().size();
+    float[] out = new float[n * c.qDim()];
+    try (Parallel pool = new Parallel(2); CpuBackend b = new CpuBackend(pool, 200, Numerics.FAST)) {
+      b.attention(s.kv(), 0, s.q(), s.batch(), c, out);
+    }
+    double scale = 1 / Math.sqrt(hd);
+    for (int t = 0; t < n; t++) {
+      int sq = s.batch().seq()[t], pos = s.batch().positions()[t];
+      for (int h = 0; h < heads; h++) {
+        int g = h / (heads / kvHeads);
+        // in double, on the values the cache holds (F16-rounded for an F16 cache)
+        double[] w = new double[pos + 1];
+        double max = Double.NEGATIVE_INFINITY, sum = 0, largest = 0;
+        for (int p = 0; p <= pos; p++) {
+          double d = 0;
+          for (int i = 0; i < hd; i++) d += (double) s.q()[t * c.qDim() + h * hd + i] * cached(dtype, s.k()[sq][p][g * hd + i]);
+          w[p] = d * scale;
+          max = Math.max(max, w[p]);
+        }
+        for (int p = 0; p <= pos; p++) sum += w[p] = Math.exp(w[p] - max);
+        double[] want = new double[hd];
+        for (int p = 0; p <= pos; p++) {
+          for (int i = 0; i < hd; i++) {
+            double v = cached(dtype, s.v()[sq][p][g * hd + i]);
+            want[i] += w[p] / sum * v;
+            largest = Math.max(largest, Math.abs(v));
+          }
+        }
+        for (int i = 0; i < hd; i++) {
+          float got = out[t * c.qDim() + h * hd + i];
+          assertThat((double) got).as("token %d (seq %d pos %d) head %d dim %d", t, sq, pos, h, i)
+              .isCloseTo(want[i], org.assertj.core.api.Assertions.within(2e-6 * largest + 1e-6 * Math.abs(want[i])));
+        }
+      }
+    }
+    s.kv().close();
+  }
+
+  private static double cached(KvCacheDtype dtype, float x) {
+    return dtype == KvCacheDtype.F16 ? GgmlScalar.h(x) : x;
+  }
+
+  @ParameterizedTest(name = "{0} KV, {1} numerics")
+  @CsvSource({"F16, LLAMACPP", "F32, LLAMACPP", "F16, FAST", "F32, FAST"})
+  void eachTokenAloneGivesTheBitsItGetsInABatch(KvCacheDtype dtype, Numerics numerics) {
     // one token per call: the work is split into slices of query heads (7 heads per KV head here)
     ModelConfig c = config(14, 2, 64);
     Setup s = setup(c, dtype, 16, new int[] {3, 40, 77}, 5);
     int n = s.batch().size();
     float[] batched = new float[n * c.qDim()];
-    try (Parallel pool = new Parallel(3); CpuBackend b = new CpuBackend(pool, 200)) {
+    try (Parallel pool = new Parallel(3); CpuBackend b = new CpuBackend(pool, 200, numerics)) {
       b.attention(s.kv(), 0, s.q(), s.batch(), c, batched);
       for (int t = 0; t < n; t++) {
         Batch one = new Batch(new int[1], new int[] {s.batch().positions()[t]}, new int[] {s.batch().seq()[t]},
