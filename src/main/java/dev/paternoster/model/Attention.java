@@ -58,25 +58,26 @@ final class Attention {
 
     /**
      * For up to {@code heads} query heads of {@code headDim} at a time over {@code maxContext}
-     * positions; the score rows only the F32 and fast paths need are allocated for {@code f32}.
+     * positions; the score rows and K/V blocks only the two-pass paths (F32 cache, fast numerics)
+     * need are allocated for {@code twoPass}.
      */
-    Scratch(int heads, int headDim, int maxContext, boolean f32) {
+    Scratch(int heads, int headDim, int maxContext, boolean twoPass) {
       this.heads = heads;
       this.headDim = headDim;
       q = new float[heads * headDim];
       k = new float[headDim];
       v = new float[headDim];
       acc = new float[heads * headDim];
-      scores = new float[f32 ? heads * (maxContext + 16) : 0];
+      scores = new float[twoPass ? heads * (maxContext + 16) : 0];
       max = new float[heads];
       sum = new float[heads];
       ms = new float[heads];
       vs = new float[heads];
-      rows = new float[f32 ? BLOCK * headDim : 0];
+      rows = new float[twoPass ? BLOCK * headDim : 0];
     }
 
-    boolean fits(int heads, int headDim, int positions, boolean f32) {
-      return this.heads >= heads && this.headDim >= headDim && (!f32 || scores.length >= this.heads * (positions + 16));
+    boolean fits(int heads, int headDim, int positions, boolean twoPass) {
+      return this.heads >= heads && this.headDim >= headDim && (!twoPass || scores.length >= this.heads * (positions + 16));
     }
   }
 

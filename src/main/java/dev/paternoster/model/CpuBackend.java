@@ -162,10 +162,10 @@ public final class CpuBackend implements Backend {
   }
 
   /** This thread's attention scratch (allocated on first use, or when a larger one is needed). */
-  private Attention.Scratch scratch(int heads, int headDim, boolean f32) {
+  private Attention.Scratch scratch(int heads, int headDim, boolean twoPass) {
     Attention.Scratch sc = scratch.get();
-    if (sc == null || !sc.fits(heads, headDim, maxContext, f32)) {
-      sc = new Attention.Scratch(heads, headDim, maxContext, f32);
+    if (sc == null || !sc.fits(heads, headDim, maxContext, twoPass)) {
+      sc = new Attention.Scratch(heads, headDim, maxContext, twoPass);
       scratch.set(sc);
     }
     return sc;
