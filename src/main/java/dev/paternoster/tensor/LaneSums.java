@@ -110,7 +110,10 @@ final class LaneSums {
    * For L = 16: the sums of 8 rows' accumulators for two tokens, stored straight to the outputs:
    * row i of token 0 is {@code acc[a + i*ra ..]}, of token 1 {@code acc[a + i*ra + L ..]}; their
    * sums go to {@code out[o0 + i]} and {@code out[o1 + i]}. The same tree as {@link #reduce} (so
-   * the same bits), without passing the sums through a scratch array.
+   * the same bits), without passing the sums through a scratch array. The tree is written out again
+   * rather than shared with {@link #reduce}: one method taking both load patterns and both outputs
+   * ran 20x slower (4864x896 x 128 tokens, one thread: 38 -> 2 GMAC/s), C2 no longer compiling it
+   * into vector code.
    */
   static void reduceRows(float[] acc, int a, int ra, float[] out, int o0, int o1) {
     FloatVector v0 = FloatVector.fromArray(F, acc, a + 0 * ra);
