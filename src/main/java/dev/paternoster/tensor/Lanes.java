@@ -1,5 +1,6 @@
 package dev.paternoster.tensor;
 
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -28,4 +29,7 @@ final class Lanes {
   static final VectorSpecies<Byte> B = VECTOR_DECODE ? ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(L * 8)) : null;
   static final VectorSpecies<Short> S = VECTOR_DECODE ? ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(L * 16)) : null;
   static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.withShape(F.vectorShape());
+
+  /** The byte order of float scratch segments (decoded weights, copied activations). */
+  static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 }

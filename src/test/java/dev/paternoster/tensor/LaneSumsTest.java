@@ -34,16 +34,20 @@ class LaneSumsTest {
       float[] acc = new float[5 + 8 * ra];
       for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
       for (int t = 0; t + 2 <= nt; t++) {
-        float[] out = new float[40];
-        java.util.Arrays.fill(out, -1f);
-        LaneSums.reduceRows(acc, 5 + t * l, ra, out, 3, 21);
-        for (int i = 0; i < 8; i++) {
-          assertThat(out[3 + i]).as("nt %d token %d row %d", nt, t, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + t * l));
-          assertThat(out[21 + i]).as("nt %d token %d row %d", nt, t + 1, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + (t + 1) * l));
-        }
-        // nothing else written
-        for (int j = 0; j < out.length; j++) {
-          if ((j < 3 || j >= 11) && (j < 21 || j >= 29)) assertThat(out[j]).as("out[%d]", j).isEqualTo(-1f);
+        // second outputs well inside the array (masked vector stores), and ending at its last
+        // element (fewer than L floats left: the sums go through the spill array)
+        for (int o1 : new int[] {21, 32}) {
+          float[] out = new float[40];
+          java.util.Arrays.fill(out, -1f);
+          LaneSums.reduceRows(acc, 5 + t * l, ra, out, 3, o1, new float[l]);
+          for (int i = 0; i < 8; i++) {
+            assertThat(out[3 + i]).as("nt %d token %d row %d", nt, t, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + t * l));
+            assertThat(out[o1 + i]).as("nt %d token %d row %d at %d", nt, t + 1, i, o1).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + (t + 1) * l));
+          }
+          // nothing else written
+          for (int j = 0; j < out.length; j++) {
+            if ((j < 3 || j >= 11) && (j < o1 || j >= o1 + 8)) assertThat(out[j]).as("out[%d]", j).isEqualTo(-1f);
+          }
         }
       }
     }
