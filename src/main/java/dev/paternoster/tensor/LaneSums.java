@@ -6,43 +6,55 @@ import static dev.paternoster.tensor.Lanes.L;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Horizontal sums of vector accumulators, all with one fixed addition tree per accumulator:
  * lane i += lane i + h for h = L/2, L/4, ..., 1. The vector form reduces L accumulators at once
- * with a transposing butterfly (two-vector lane selects), the scalar form one at a time; both
- * perform exactly the same float additions, so a result never depends on which accumulators
- * happened to be reduced together (batch invariance).
+ * with a transposing butterfly (blends and two-vector lane selects), the scalar form one at a
+ * time; both perform exactly the same float additions, so a result never depends on which
+ * accumulators happened to be reduced together (batch invariance).
  */
 final class LaneSums {
   private LaneSums() {}
 
-  // Index vectors for each butterfly level k (group size g = L >> k): output lane j takes, from
-  // the concatenation (p, q), the first (X) and second (Y) half of its source group.
-  // Int lanes: a float index vector would be converted to ints at every select.
-  private static final IntVector X0 = index(0, false), Y0 = index(0, true);
-  private static final IntVector X1 = index(1, false), Y1 = index(1, true);
-  private static final IntVector X2 = index(2, false), Y2 = index(2, true);
-  private static final IntVector X3 = L >= 16 ? index(3, false) : null, Y3 = L >= 16 ? index(3, true) : null;
+  // Butterfly level k (k = 0, 1, ...) pairs lanes h = L >> (k + 1) apart. Of two vectors p, q,
+  // lanes with bit h clear keep p's lane i plus p's lane i + h, lanes with bit h set q's lane i
+  // plus q's lane i - h: one blend (U) and one two-vector select (Z) per pair of vectors, where
+  // selecting both halves took two selects, both on the one shuffle port. After the last level,
+  // accumulator k's sum is in lane bitreverse(k); NATURAL puts it in lane k.
+  // Int lanes for the selects: a float index vector would be converted to ints at every select.
+  private static final VectorMask<Float> U0 = upper(0), U1 = upper(1), U2 = upper(2), U3 = L >= 16 ? upper(3) : null;
+  private static final IntVector Z0 = partner(0), Z1 = partner(1), Z2 = partner(2), Z3 = L >= 16 ? partner(3) : null;
+  private static final VectorShuffle<Float> NATURAL = VectorShuffle.fromOp(F, LaneSums::bitReverse);
 
-  private static IntVector index(int level, boolean second) {
-    int g = L >> level, h = g / 2;
+  private static VectorMask<Float> upper(int level) {
+    int h = L >> (level + 1);
+    long bits = 0;
+    for (int i = 0; i < L; i++) if ((i & h) != 0) bits |= 1L << i;
+    return VectorMask.fromLong(F, bits);
+  }
+
+  private static IntVector partner(int level) {
+    int h = L >> (level + 1);
     int[] idx = new int[L];
-    for (int j = 0; j < L; j++) {
-      int fromQ = j < L / 2 ? 0 : L;
-      int jj = j % (L / 2);
-      idx[j] = fromQ + (jj / h) * g + jj % h + (second ? h : 0);
-    }
+    for (int i = 0; i < L; i++) idx[i] = (i & h) == 0 ? i + h : L + i - h;
     return IntVector.fromArray(I, idx, 0);
+  }
+
+  private static int bitReverse(int lane) {
+    int r = 0;
+    for (int bit = 1; bit < L; bit <<= 1) r = (r << 1) | ((lane & bit) != 0 ? 1 : 0);
+    return r;
   }
 
   private static final FloatVector ZERO = FloatVector.zero(F);
 
   /**
    * Writes to {@code sums[0 .. count)} the horizontal sums of the {@code count <= L}
-   * accumulators {@code acc[a + k*L .. a + k*L + L)}. Each butterfly step halves every lane group
-   * of two vectors p, q (p's groups first): X selects the first half of each group, Y the second.
-   * Written out in one method, as all vector code here (no vector crosses a method boundary).
+   * accumulators {@code acc[a + k*L .. a + k*L + L)}, through the butterfly described at
+   * {@link #U0}. Written out in one method, as all vector code here (no vector crosses a method boundary).
    */
   static void reduce(float[] acc, int a, int count, float[] sums) {
     if (L == 16) {
@@ -62,22 +74,22 @@ final class LaneSums {
       FloatVector v13 = 13 < count ? FloatVector.fromArray(F, acc, a + 13 * L) : ZERO;
       FloatVector v14 = 14 < count ? FloatVector.fromArray(F, acc, a + 14 * L) : ZERO;
       FloatVector v15 = 15 < count ? FloatVector.fromArray(F, acc, a + 15 * L) : ZERO;
-      FloatVector c0 = X0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c1 = X0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c2 = X0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c3 = X0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c4 = X0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c5 = X0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c6 = X0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c7 = X0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector e0 = X1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector e1 = X1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector e2 = X1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector e3 = X1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector f0 = X2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector f1 = X2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector g0 = X3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats().add(Y3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
-      g0.intoArray(sums, 0);
+      FloatVector c0 = v0.blend(v1, U0).add(Z0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c1 = v2.blend(v3, U0).add(Z0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c2 = v4.blend(v5, U0).add(Z0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c3 = v6.blend(v7, U0).add(Z0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c4 = v8.blend(v9, U0).add(Z0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c5 = v10.blend(v11, U0).add(Z0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c6 = v12.blend(v13, U0).add(Z0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c7 = v14.blend(v15, U0).add(Z0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e0 = c0.blend(c1, U1).add(Z1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e1 = c2.blend(c3, U1).add(Z1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e2 = c4.blend(c5, U1).add(Z1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e3 = c6.blend(c7, U1).add(Z1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f0 = e0.blend(e1, U2).add(Z2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f1 = e2.blend(e3, U2).add(Z2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector g0 = f0.blend(f1, U3).add(Z3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
+      g0.rearrange(NATURAL).intoArray(sums, 0);
     } else if (L == 8) {
       FloatVector v0 = 0 < count ? FloatVector.fromArray(F, acc, a + 0 * L) : ZERO;
       FloatVector v1 = 1 < count ? FloatVector.fromArray(F, acc, a + 1 * L) : ZERO;
@@ -87,24 +99,23 @@ final class LaneSums {
       FloatVector v5 = 5 < count ? FloatVector.fromArray(F, acc, a + 5 * L) : ZERO;
       FloatVector v6 = 6 < count ? FloatVector.fromArray(F, acc, a + 6 * L) : ZERO;
       FloatVector v7 = 7 < count ? FloatVector.fromArray(F, acc, a + 7 * L) : ZERO;
-      FloatVector c0 = X0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c1 = X0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c2 = X0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector c3 = X0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector e0 = X1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector e1 = X1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
-      FloatVector f0 = X2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
-      f0.intoArray(sums, 0);
+      FloatVector c0 = v0.blend(v1, U0).add(Z0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c1 = v2.blend(v3, U0).add(Z0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c2 = v4.blend(v5, U0).add(Z0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c3 = v6.blend(v7, U0).add(Z0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e0 = c0.blend(c1, U1).add(Z1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e1 = c2.blend(c3, U1).add(Z1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f0 = e0.blend(e1, U2).add(Z2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
+      f0.rearrange(NATURAL).intoArray(sums, 0);
     } else {
       for (int k = 0; k < count; k++) sums[k] = scalar(acc, a + k * L);
     }
   }
 
-  /** Lanes 8..15 moved to 0..7 (for the second token's store in {@link #reduceRows}). */
-  private static final jdk.incubator.vector.VectorShuffle<Float> HIGH_TO_LOW =
-      L == 16 ? jdk.incubator.vector.VectorShuffle.fromOp(F, j -> (j + 8) % 16) : null;
-  private static final jdk.incubator.vector.VectorMask<Float> LOW_HALF =
-      L == 16 ? jdk.incubator.vector.VectorMask.fromLong(F, 0xFFL) : null;
+  /** {@link #NATURAL}'s lanes 8..15 in lanes 0..7 (the second token's store in {@link #reduceRows}). */
+  private static final VectorShuffle<Float> HIGH_TO_LOW =
+      L == 16 ? VectorShuffle.fromOp(F, j -> bitReverse((j + 8) % 16)) : null;
+  private static final VectorMask<Float> LOW_HALF = L == 16 ? VectorMask.fromLong(F, 0xFFL) : null;
 
   /**
    * For L = 16: the sums of 8 rows' accumulators for two tokens, stored straight to the outputs:
@@ -136,26 +147,26 @@ final class LaneSums {
     FloatVector v13 = FloatVector.fromArray(F, acc, a + 5 * ra + L);
     FloatVector v14 = FloatVector.fromArray(F, acc, a + 6 * ra + L);
     FloatVector v15 = FloatVector.fromArray(F, acc, a + 7 * ra + L);
-    FloatVector c0 = X0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c1 = X0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c2 = X0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c3 = X0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c4 = X0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c5 = X0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c6 = X0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c7 = X0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats().add(Y0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e0 = X1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e1 = X1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e2 = X1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e3 = X1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats().add(Y1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector f0 = X2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector f1 = X2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats().add(Y2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector g0 = X3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats().add(Y3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c0 = v0.blend(v1, U0).add(Z0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c1 = v2.blend(v3, U0).add(Z0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c2 = v4.blend(v5, U0).add(Z0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c3 = v6.blend(v7, U0).add(Z0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c4 = v8.blend(v9, U0).add(Z0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c5 = v10.blend(v11, U0).add(Z0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c6 = v12.blend(v13, U0).add(Z0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector c7 = v14.blend(v15, U0).add(Z0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e0 = c0.blend(c1, U1).add(Z1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e1 = c2.blend(c3, U1).add(Z1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e2 = c4.blend(c5, U1).add(Z1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector e3 = c6.blend(c7, U1).add(Z1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector f0 = e0.blend(e1, U2).add(Z2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector f1 = e2.blend(e3, U2).add(Z2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
+    FloatVector g0 = f0.blend(f1, U3).add(Z3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
     if (o0 <= out.length - L && o1 <= out.length - L) {
-      g0.intoArray(out, o0, LOW_HALF);
+      g0.rearrange(NATURAL).intoArray(out, o0, LOW_HALF);
       g0.rearrange(HIGH_TO_LOW).intoArray(out, o1, LOW_HALF);
     } else {
-      g0.intoArray(spill, 0);
+      g0.rearrange(NATURAL).intoArray(spill, 0);
       System.arraycopy(spill, 0, out, o0, L / 2);
       System.arraycopy(spill, L / 2, out, o1, L / 2);
     }
