@@ -18,7 +18,7 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Weights and activations are read from 64-byte aligned segments ({@link Workspace}): a
  * vector load then touches one cache line, not two. The weight rows lie a constant
- * {@link #WS} floats apart, so C2 addresses all eight from one register (with a variable stride
+ * {@link #WS} bytes apart, so C2 addresses all eight from one register (with a variable stride
  * it needed eight, ran out of registers and spilled an accumulator to the stack every chunk).
  *
  * <p>Accumulators live in {@code acc} between calls (one column block after another; the caller

@@ -16,12 +16,10 @@ final class Workspace {
   private static final ThreadLocal<Workspace> PER_THREAD = ThreadLocal.withInitial(Workspace::new);
   private static final long ALIGN = 64;
 
-  /** Freed with the workspace (the thread's end): an automatic arena. */
-  private final Arena arena = Arena.ofAuto();
   /** Decoded weights: {@link MatmulTask#ROWS} rows of {@link MatmulTask#BLOCK_COLS} floats. */
   final float[] decoded = new float[MatmulTask.ROWS * MatmulTask.BLOCK_COLS];
-  /** {@link #decoded}, copied to where the tiles read it. */
-  final MemorySegment alignedDecoded = arena.allocate(4L * MatmulTask.ROWS * MatmulTask.BLOCK_COLS, ALIGN);
+  /** {@link #decoded}, copied to where the tiles read it (automatic arenas: freed with the workspace). */
+  final MemorySegment alignedDecoded = Arena.ofAuto().allocate(4L * MatmulTask.ROWS * MatmulTask.BLOCK_COLS, ALIGN);
   /** A pass's activations, each token's row starting on a 64-byte boundary ({@link #activations}). */
   MemorySegment x = MemorySegment.NULL;
   /** Vector accumulators: one per (row of the group, token). */
