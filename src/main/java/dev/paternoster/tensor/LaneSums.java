@@ -119,8 +119,12 @@ final class LaneSums {
 
   /**
    * For L = 16: the sums of 8 rows' accumulators for two tokens, stored straight to the outputs:
-   * row i of token 0 is {@code acc[a + i*ra ..]}, of token 1 {@code acc[a + i*ra + L ..]}; their
-   * sums go to {@code out[o0 + i]} and {@code out[o1 + i]}. The same tree as {@link #reduce} (so
+   * row i of token 0 is {@code acc[a0 + i*ra ..]}, of token 1 {@code acc[a1 + i*ra ..]}; their
+   * sums go to {@code out[o0 + i]} and {@code out[o1 + i]}. One token alone passes itself twice
+   * ({@code a1 = a0}, {@code o1 = o0}): its sums are stored twice, still cheaper than the scalar
+   * tree, whose narrow loads right behind the tiles' vector stores of the same accumulators took
+   * 11 % of the samples of a 32-sequence batched bench (every prefill pass had an odd token
+   * count then). The same tree as {@link #reduce} (so
    * the same bits), without passing the sums through a scratch array. The tree is written out again
    * rather than shared with {@link #reduce}: one method taking both load patterns and both outputs
    * ran 20x slower (4864x896 x 128 tokens, one thread: 38 -> 2 GMAC/s), C2 no longer compiling it
@@ -130,23 +134,23 @@ final class LaneSums {
    * lane-by-lane checking path (7 % of a 32-token matmul's time, for the last token's last
    * rows); there the sums go through {@code spill} (L floats) instead.
    */
-  static void reduceRows(float[] acc, int a, int ra, float[] out, int o0, int o1, float[] spill) {
-    FloatVector v0 = FloatVector.fromArray(F, acc, a + 0 * ra);
-    FloatVector v1 = FloatVector.fromArray(F, acc, a + 1 * ra);
-    FloatVector v2 = FloatVector.fromArray(F, acc, a + 2 * ra);
-    FloatVector v3 = FloatVector.fromArray(F, acc, a + 3 * ra);
-    FloatVector v4 = FloatVector.fromArray(F, acc, a + 4 * ra);
-    FloatVector v5 = FloatVector.fromArray(F, acc, a + 5 * ra);
-    FloatVector v6 = FloatVector.fromArray(F, acc, a + 6 * ra);
-    FloatVector v7 = FloatVector.fromArray(F, acc, a + 7 * ra);
-    FloatVector v8 = FloatVector.fromArray(F, acc, a + 0 * ra + L);
-    FloatVector v9 = FloatVector.fromArray(F, acc, a + 1 * ra + L);
-    FloatVector v10 = FloatVector.fromArray(F, acc, a + 2 * ra + L);
-    FloatVector v11 = FloatVector.fromArray(F, acc, a + 3 * ra + L);
-    FloatVector v12 = FloatVector.fromArray(F, acc, a + 4 * ra + L);
-    FloatVector v13 = FloatVector.fromArray(F, acc, a + 5 * ra + L);
-    FloatVector v14 = FloatVector.fromArray(F, acc, a + 6 * ra + L);
-    FloatVector v15 = FloatVector.fromArray(F, acc, a + 7 * ra + L);
+  static void reduceRows(float[] acc, int a0, int a1, int ra, float[] out, int o0, int o1, float[] spill) {
+    FloatVector v0 = FloatVector.fromArray(F, acc, a0 + 0 * ra);
+    FloatVector v1 = FloatVector.fromArray(F, acc, a0 + 1 * ra);
+    FloatVector v2 = FloatVector.fromArray(F, acc, a0 + 2 * ra);
+    FloatVector v3 = FloatVector.fromArray(F, acc, a0 + 3 * ra);
+    FloatVector v4 = FloatVector.fromArray(F, acc, a0 + 4 * ra);
+    FloatVector v5 = FloatVector.fromArray(F, acc, a0 + 5 * ra);
+    FloatVector v6 = FloatVector.fromArray(F, acc, a0 + 6 * ra);
+    FloatVector v7 = FloatVector.fromArray(F, acc, a0 + 7 * ra);
+    FloatVector v8 = FloatVector.fromArray(F, acc, a1 + 0 * ra);
+    FloatVector v9 = FloatVector.fromArray(F, acc, a1 + 1 * ra);
+    FloatVector v10 = FloatVector.fromArray(F, acc, a1 + 2 * ra);
+    FloatVector v11 = FloatVector.fromArray(F, acc, a1 + 3 * ra);
+    FloatVector v12 = FloatVector.fromArray(F, acc, a1 + 4 * ra);
+    FloatVector v13 = FloatVector.fromArray(F, acc, a1 + 5 * ra);
+    FloatVector v14 = FloatVector.fromArray(F, acc, a1 + 6 * ra);
+    FloatVector v15 = FloatVector.fromArray(F, acc, a1 + 7 * ra);
     FloatVector c0 = v0.blend(v1, U0).add(Z0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
     FloatVector c1 = v2.blend(v3, U0).add(Z0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
     FloatVector c2 = v4.blend(v5, U0).add(Z0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());

@@ -90,14 +90,26 @@ final class MatmulTask implements Parallel.RangeTask {
     }
   }
 
+  /**
+   * Passes start on multiples of this many tokens, so that every pass but the last fills whole
+   * 8x3 tiles and whole token pairs of {@link LaneSums#reduceRows} (near-equal passes of a
+   * 512-token prefill step had 46 or 47 tokens: a 1-token tile and a lone token's sums each pass).
+   */
+  static final int PASS_GROUP = TOKEN_CHUNK % 6 == 0 ? 6 : 1;
+
   /** Passes over the rows for {@code nt} tokens, each of at most {@link #TOKEN_CHUNK}. */
   static int passes(int nt) {
-    return (nt + TOKEN_CHUNK - 1) / TOKEN_CHUNK;
+    int groups = (nt + PASS_GROUP - 1) / PASS_GROUP, perPass = TOKEN_CHUNK / PASS_GROUP;
+    return (groups + perPass - 1) / perPass;
   }
 
-  /** The first token of pass {@code p} of {@code passes} over {@code nt} tokens (near-equal passes). */
+  /**
+   * The first token of pass {@code p} of {@code passes} over {@code nt} tokens: the groups of
+   * {@link #PASS_GROUP} tokens shared out near-equally, the last pass taking what is left.
+   */
   static int passStart(int nt, int p, int passes) {
-    return (int) ((long) nt * p / passes);
+    long groups = (nt + PASS_GROUP - 1) / PASS_GROUP;
+    return (int) Math.min(nt, PASS_GROUP * (groups * p / passes));
   }
 
   /**
@@ -150,10 +162,11 @@ final class MatmulTask implements Parallel.RangeTask {
   private void store(int r0, int nt, int oo, float[] acc, float[] spill) {
     int ra = nt * L, t = 0;
     for (; t + 2 <= nt; t += 2) {
-      LaneSums.reduceRows(acc, t * L, ra, out, oo + t * outStride + r0, oo + (t + 1) * outStride + r0, spill);
+      LaneSums.reduceRows(acc, t * L, (t + 1) * L, ra, out, oo + t * outStride + r0, oo + (t + 1) * outStride + r0, spill);
     }
     if (t < nt) {
-      for (int i = 0; i < ROWS; i++) out[oo + t * outStride + r0 + i] = LaneSums.scalar(acc, i * ra + t * L);
+      int o = oo + t * outStride + r0;
+      LaneSums.reduceRows(acc, t * L, t * L, ra, out, o, o, spill);
     }
   }
 

@@ -39,7 +39,7 @@ class LaneSumsTest {
         for (int o1 : new int[] {21, 32}) {
           float[] out = new float[40];
           java.util.Arrays.fill(out, -1f);
-          LaneSums.reduceRows(acc, 5 + t * l, ra, out, 3, o1, new float[l]);
+          LaneSums.reduceRows(acc, 5 + t * l, 5 + (t + 1) * l, ra, out, 3, o1, new float[l]);
           for (int i = 0; i < 8; i++) {
             assertThat(out[3 + i]).as("nt %d token %d row %d", nt, t, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + t * l));
             assertThat(out[o1 + i]).as("nt %d token %d row %d at %d", nt, t + 1, i, o1).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + (t + 1) * l));
@@ -47,6 +47,18 @@ class LaneSumsTest {
           // nothing else written
           for (int j = 0; j < out.length; j++) {
             if ((j < 3 || j >= 11) && (j < o1 || j >= o1 + 8)) assertThat(out[j]).as("out[%d]", j).isEqualTo(-1f);
+          }
+        }
+      }
+      // one token alone (an odd count's last): passed as both tokens, stored twice to one place
+      for (int t = 0; t < nt; t++) {
+        for (int o : new int[] {3, 32}) {
+          float[] out = new float[40];
+          java.util.Arrays.fill(out, -1f);
+          LaneSums.reduceRows(acc, 5 + t * l, 5 + t * l, ra, out, o, o, new float[l]);
+          for (int j = 0; j < out.length; j++) {
+            float expect = j >= o && j < o + 8 ? LaneSums.scalar(acc.clone(), 5 + (j - o) * ra + t * l) : -1f;
+            assertThat(out[j]).as("nt %d lone token %d out[%d]", nt, t, j).isEqualTo(expect);
           }
         }
       }

@@ -160,6 +160,21 @@ class MatmulTest {
   }
 
   @Test
+  void passesCoverEveryTokenOnceInChunksStartingOnWholeGroups() {
+    for (int nt = 1; nt <= 700; nt++) {
+      int passes = MatmulTask.passes(nt);
+      assertThat(passes).as("passes for %d tokens", nt).isEqualTo((nt + MatmulTask.TOKEN_CHUNK - 1) / MatmulTask.TOKEN_CHUNK);
+      assertThat(MatmulTask.passStart(nt, 0, passes)).isZero();
+      assertThat(MatmulTask.passStart(nt, passes, passes)).isEqualTo(nt);
+      for (int p = 0; p < passes; p++) {
+        int t0 = MatmulTask.passStart(nt, p, passes), t1 = MatmulTask.passStart(nt, p + 1, passes);
+        assertThat(t1 - t0).as("%d tokens, pass %d", nt, p).isBetween(1, MatmulTask.TOKEN_CHUNK);
+        assertThat(t0 % MatmulTask.PASS_GROUP).as("%d tokens, start of pass %d", nt, p).isZero();
+      }
+    }
+  }
+
+  @Test
   void stridedOffsetsAndTheRestOfOutputUntouched() {
     Weight w = randomWeight(GGMLType.Q8_0, ROWS, 64, 3);
     int xStride = 70, outStride = 40, nTokens = 3;
