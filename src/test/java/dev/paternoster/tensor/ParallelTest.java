@@ -41,6 +41,32 @@ class ParallelTest {
     }
   }
 
+  /**
+   * Calls of alternating sizes in quick succession: a worker still looking at one call's claim
+   * when the next call is published must neither run a chunk twice nor leave the caller waiting
+   * for a chunk nobody runs (a pool that claimed chunks from one counter and read the chunk count
+   * from a separate field hung here within seconds).
+   */
+  @Test
+  void quickCallsOfChangingSizesRunEachIndexOnce() {
+    try (Parallel p = new Parallel(3)) {
+      // in a thread of its own: a lost chunk leaves the caller waiting forever, and the test must fail, not hang
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(40), () -> {
+        int[] sizes = {2, 100, 3, 37, 1, 5, 64};
+        for (int k = 0; k < 300_000; k++) {
+          int n = sizes[k % sizes.length];
+          int[] hits = new int[n];
+          p.forRange(n, (s, e) -> {
+            for (int i = s; i < e; i++) hits[i]++;
+          });
+          for (int i = 0; i < n; i++) {
+            if (hits[i] != 1) assertThat(hits[i]).as("call %d of n=%d, index %d", k, n, i).isEqualTo(1);
+          }
+        }
+      });
+    }
+  }
+
   @Test
   void survivesWorkersParkingBetweenCalls() throws InterruptedException {
     try (Parallel p = new Parallel(2)) {
