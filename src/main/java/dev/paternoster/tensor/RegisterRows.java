@@ -176,11 +176,46 @@ final class RegisterRows {
   }
 
   /**
+   * {@link #q4_0} for L = 16: a block's 16 bytes are loaded and widened once, and both nibbles
+   * taken from the same vector (the generic loops load and widen them once per nibble). The
+   * same operations on each weight in the same order, so the same bits.
+   */
+  private static void q4_0Wide(MemorySegment data, long row0, long rowStride, float[] x, int xo, int cols, float[] acc, int ac) {
+    FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
+    for (int j = 0; j < cols; j += 32) {
+      float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1), d2 = Dequant.f16(data, o2), d3 = Dequant.f16(data, o3);
+      FloatVector lo = FloatVector.fromArray(F, x, xo + j), hi = FloatVector.fromArray(F, x, xo + j + 16);
+      IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, data, o0 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+      IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, data, o1 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+      IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, data, o2 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+      IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, data, o3 + 2, LE).convertShape(VectorOperators.B2I, I, 0);
+      a0 = ((FloatVector) q0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).fma(lo, a0);
+      a1 = ((FloatVector) q1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1).fma(lo, a1);
+      a2 = ((FloatVector) q2.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2).fma(lo, a2);
+      a3 = ((FloatVector) q3.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3).fma(lo, a3);
+      a0 = ((FloatVector) q0.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).fma(hi, a0);
+      a1 = ((FloatVector) q1.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1).fma(hi, a1);
+      a2 = ((FloatVector) q2.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d2).fma(hi, a2);
+      a3 = ((FloatVector) q3.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d3).fma(hi, a3);
+      o0 += 18; o1 += 18; o2 += 18; o3 += 18;
+    }
+    a0.intoArray(acc, ac + 0 * L);
+    a1.intoArray(acc, ac + 1 * L);
+    a2.intoArray(acc, ac + 2 * L);
+    a3.intoArray(acc, ac + 3 * L);
+  }
+
+  /**
    * Q4_0: element c < 16 of a block is the low nibble of byte c, element c + 16 its high nibble;
    * the low chunks come first, as in the decoded row (the bytes are loaded again for the high
    * ones: they are in L1, and one load per chunk keeps the register count down).
    */
   private static void q4_0(MemorySegment data, long row0, long rowStride, float[] x, int xo, int cols, float[] acc, int ac) {
+    if (L == 16) {
+      q4_0Wide(data, row0, rowStride, x, xo, cols, acc, ac);
+      return;
+    }
     FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
     long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
     for (int j = 0; j < cols; j += 32) {
