@@ -238,8 +238,9 @@ final class RegisterRows {
 
   /**
    * Q4_0: element c < 16 of a block is the low nibble of byte c, element c + 16 its high nibble;
-   * the low chunks come first, as in the decoded row (the bytes are loaded again for the high
-   * ones: they are in L1, and one load per chunk keeps the register count down).
+   * the low chunks come first, as in the decoded row. With fewer than 16 lanes the bytes are
+   * loaded again for the high chunks (they are in L1, and one load per chunk keeps the register
+   * count down); with 16, {@link #q4_0Wide} widens them once.
    */
   private static void q4_0(MemorySegment data, long row0, long rowStride, float[] x, int xo, int cols, float[] acc, int ac) {
     if (L == 16) {
