@@ -110,10 +110,6 @@ final class RegisterRows {
 
   /** Q8_0, 4 rows x 2 tokens: aRT is the accumulator of row R and token T. */
   private static void q8_0x2(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
-    if (L == 16) {
-      q8_0x2Wide(data, row0, rowStride, x, xo, xs, cols, acc, ac);
-      return;
-    }
     FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
     long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
     for (int j = 0; j < cols; j += 32) {
@@ -145,51 +141,7 @@ final class RegisterRows {
     a30.intoArray(acc, ac + 6 * L);
     a31.intoArray(acc, ac + 7 * L);
   }
-  /** {@link #q8_0x2} for L = 16, the block's two chunks written out (as {@link #q8_0Wide}); same bits. */
-  private static void q8_0x2Wide(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
-    FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-    long o0 = row0 + 0 * rowStride, o1 = row0 + 1 * rowStride, o2 = row0 + 2 * rowStride, o3 = row0 + 3 * rowStride;
-    for (int j = 0; j < cols; j += 32) {
-      float d0 = Dequant.f16(data, o0), d1 = Dequant.f16(data, o1), d2 = Dequant.f16(data, o2), d3 = Dequant.f16(data, o3);
-      FloatVector v0_0 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 0);
-      FloatVector v1_0 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 0);
-      FloatVector w0_0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + 0, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
-      a00 = w0_0.fma(v0_0, a00);
-      a01 = w0_0.fma(v1_0, a01);
-      FloatVector w1_0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + 0, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
-      a10 = w1_0.fma(v0_0, a10);
-      a11 = w1_0.fma(v1_0, a11);
-      FloatVector w2_0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o2 + 2 + 0, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
-      a20 = w2_0.fma(v0_0, a20);
-      a21 = w2_0.fma(v1_0, a21);
-      FloatVector w3_0 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o3 + 2 + 0, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
-      a30 = w3_0.fma(v0_0, a30);
-      a31 = w3_0.fma(v1_0, a31);
-      FloatVector v0_16 = FloatVector.fromArray(F, x, xo + 0 * xs + j + 16);
-      FloatVector v1_16 = FloatVector.fromArray(F, x, xo + 1 * xs + j + 16);
-      FloatVector w0_16 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o0 + 2 + 16, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d0);
-      a00 = w0_16.fma(v0_16, a00);
-      a01 = w0_16.fma(v1_16, a01);
-      FloatVector w1_16 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o1 + 2 + 16, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d1);
-      a10 = w1_16.fma(v0_16, a10);
-      a11 = w1_16.fma(v1_16, a11);
-      FloatVector w2_16 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o2 + 2 + 16, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d2);
-      a20 = w2_16.fma(v0_16, a20);
-      a21 = w2_16.fma(v1_16, a21);
-      FloatVector w3_16 = ((FloatVector) ByteVector.fromMemorySegment(B, data, o3 + 2 + 16, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d3);
-      a30 = w3_16.fma(v0_16, a30);
-      a31 = w3_16.fma(v1_16, a31);
-      o0 += 34; o1 += 34; o2 += 34; o3 += 34;
-    }
-    a00.intoArray(acc, ac + 0 * L);
-    a01.intoArray(acc, ac + 1 * L);
-    a10.intoArray(acc, ac + 2 * L);
-    a11.intoArray(acc, ac + 3 * L);
-    a20.intoArray(acc, ac + 4 * L);
-    a21.intoArray(acc, ac + 5 * L);
-    a30.intoArray(acc, ac + 6 * L);
-    a31.intoArray(acc, ac + 7 * L);
-  }
+
 
   /** Q8_0, 2 rows x 3 tokens: aRT is the accumulator of row R and token T. */
   private static void q8_0x3(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
