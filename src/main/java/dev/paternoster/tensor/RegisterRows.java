@@ -56,6 +56,29 @@ final class RegisterRows {
     }
   }
 
+  /**
+   * One token times the {@code n} consecutive Q8_0 rows from byte {@code row0} ({@code rowBytes}
+   * each), one row after another: row i's lane accumulator goes to {@code acc[i*L ..]}. Each row
+   * is the same single accumulator chain as in {@link #dot8}, so the same bits; the rows are read
+   * as one sequential stream instead of several interleaved ones (see
+   * {@code MatmulTask.IN_ORDER_ROW_BYTES} for when that is faster).
+   */
+  static void q8_0InOrder(MemorySegment data, long row0, long rowBytes, int n, float[] x, int xo, int cols, float[] acc) {
+    for (int i = 0; i < n; i++) {
+      long o = row0 + i * rowBytes;
+      FloatVector a = FloatVector.zero(F);
+      for (int j = 0; j < cols; j += 32) {
+        float d = Dequant.f16(data, o);
+        for (int c = 0; c < 32; c += L) {
+          FloatVector v = FloatVector.fromArray(F, x, xo + j + c);
+          a = ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 2 + c, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(v, a);
+        }
+        o += 34;
+      }
+      a.intoArray(acc, i * L);
+    }
+  }
+
   // Written out per row, as the tiles are: vectors never cross a method boundary.
 
   /**

@@ -138,7 +138,23 @@ class MatmulTest {
   @ParameterizedTest
   @EnumSource(value = GGMLType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_K"})
   void floatKernelsBatchInvariant(GGMLType t) {
-    int cols = colsFor(t)[colsFor(t).length > 2 ? 0 : 1];
+    assertFloatKernelsBatchInvariant(t, colsFor(t)[colsFor(t).length > 2 ? 0 : 1]);
+  }
+
+  /**
+   * One token's Q8_0 rows are read in order up to {@link MatmulTask#IN_ORDER_ROW_BYTES} and from
+   * far-apart runs beyond: both give the batch path's bits.
+   */
+  @Test
+  void q8_0SingleTokenRowsInOrderAndFarApartMatchTheBatchPath() {
+    int shortCols = 96, wideCols = (int) (MatmulTask.IN_ORDER_ROW_BYTES / 34 + 1) * 32;
+    assertThat(shortCols / 32 * 34L).isLessThanOrEqualTo(MatmulTask.IN_ORDER_ROW_BYTES);
+    assertThat(wideCols / 32 * 34L).isGreaterThan(MatmulTask.IN_ORDER_ROW_BYTES);
+    assertFloatKernelsBatchInvariant(GGMLType.Q8_0, shortCols);
+    assertFloatKernelsBatchInvariant(GGMLType.Q8_0, wideCols);
+  }
+
+  private void assertFloatKernelsBatchInvariant(GGMLType t, int cols) {
     int rows = 6 * ROWS + 5; // several rows per run of a thread's spread single-token path, and a remainder
     Weight w = randomWeight(t, rows, cols, 13);
     int maxT = 2 * MatmulTask.TOKEN_CHUNK + 5; // passes over the rows in uneven token chunks

@@ -35,7 +35,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Why the single-token kernels read rows from far-apart runs ({@code MatmulTask.inRegisters}):
  * the same Q8_0 dot-product loop over 512 MiB of blocks, four rows at a time, either four
  * neighbouring rows ({@code neighbours}) or the i-th row of four far-apart runs ({@code farApart}),
- * and a plain 512-bit read of the same memory ({@code read}) for the machine's ceiling. Two
+ * one row after another with one accumulator chain ({@code inOrder}: a single sequential stream
+ * per thread), and a plain 512-bit read of the same memory ({@code read}) for the machine's ceiling. Two
  * threads, each on its own half, as the matmul pool splits rows.
  *
  * <p>{@link #main} prints GB/s per pattern and row size. Arguments: {@code rowBytes=952,5168}
@@ -53,8 +54,8 @@ public class RowStreamBenchmark {
   private static final VectorSpecies<Byte> WIDE = ByteVector.SPECIES_PREFERRED;
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-  /** read, neighbours or farApart. */
-  @Param({"read", "neighbours", "farApart"})
+  /** read, neighbours, farApart or inOrder. */
+  @Param({"read", "neighbours", "farApart", "inOrder"})
   public String pattern;
 
   /** Bytes per Q8_0 row (34 per 32 columns). */
@@ -97,6 +98,7 @@ public class RowStreamBenchmark {
     return switch (pattern) {
       case "read" -> read(start, start + half);
       case "neighbours" -> rows(start, rows / 4 * 4, 1, cols);
+      case "inOrder" -> inOrder(start, rows, cols);
       default -> rows(start, rows / 4 * 4, rows / 4, cols);
     };
   }
@@ -118,6 +120,27 @@ public class RowStreamBenchmark {
       sum += dot4(base + (long) i * rowBytes, (long) step * rowBytes, cols);
     }
     return sum;
+  }
+
+  /** Rows {@code [0, n)} from {@code base}, one after another. */
+  private float inOrder(long base, int n, int cols) {
+    float sum = 0;
+    for (int i = 0; i < n; i++) sum += dot1(base + (long) i * rowBytes, cols);
+    return sum;
+  }
+
+  /** One Q8_0 row times x: one accumulator chain. */
+  private float dot1(long o, int cols) {
+    FloatVector a = FloatVector.zero(F);
+    for (int j = 0; j < cols; j += 32) {
+      float d = Float.float16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, o));
+      for (int c = 0; c < 32; c += F.length()) {
+        FloatVector v = FloatVector.fromArray(F, x, j + c);
+        a = ((FloatVector) ByteVector.fromMemorySegment(B, data, o + 2 + c, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).fma(v, a);
+      }
+      o += 34;
+    }
+    return a.reduceLanes(VectorOperators.ADD);
   }
 
   /** Four Q8_0 rows (stride apart) times x, as the single-token float kernel computes them. */
