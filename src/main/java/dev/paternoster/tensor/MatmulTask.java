@@ -145,11 +145,20 @@ final class MatmulTask implements Parallel.RangeTask {
           DotTiles.accumulate(nr, nt, aligned, xs, 4L * kb, xsStride, vw, acc);
         }
       }
-      if (L == 16 && nr == ROWS && full == cols) {
-        store(r0, nt, oo, acc, ws.sums);
-      } else {
-        finish(r0, 1, nr, nt, xo, oo, full, lastBlock, dec, acc, ws.sums);
-      }
+      sumRows(r0, nr, nt, xo, oo, full, lastBlock, ws);
+    }
+  }
+
+  /**
+   * The sums of the accumulators of the {@code nr} consecutive rows from {@code r0} and
+   * {@code nt} tokens go to the outputs: a full group without a scalar tail through
+   * {@link #store}, any other through {@link #finish}.
+   */
+  private void sumRows(int r0, int nr, int nt, int xo, int oo, int full, int lastBlock, Workspace ws) {
+    if (L == 16 && nr == ROWS && full == w.cols()) {
+      store(r0, nt, oo, ws.acc, ws.sums);
+    } else {
+      finish(r0, 1, nr, nt, xo, oo, full, lastBlock, ws.decoded, ws.acc, ws.sums);
     }
   }
 
@@ -197,7 +206,7 @@ final class MatmulTask implements Parallel.RangeTask {
     if (nTokens == 1 && w.type() == GGMLType.Q8_0 && rowBytes <= IN_ORDER_ROW_BYTES) {
       for (int r = start; r < start + q * ROWS; r += ROWS) {
         RegisterRows.q8_0InOrder(w.data(), r * rowBytes, rowBytes, ROWS, x, xOff, cols, ws.acc);
-        finish(r, 1, ROWS, 1, xOff, outOff, cols, 0, ws.decoded, ws.acc, ws.sums);
+        sumRows(r, ROWS, 1, xOff, outOff, cols, 0, ws);
       }
       return start + q * ROWS;
     }

@@ -165,7 +165,6 @@ final class RegisterRows {
     a31.intoArray(acc, ac + 7 * L);
   }
 
-
   /** Q8_0, 2 rows x 3 tokens: aRT is the accumulator of row R and token T. */
   private static void q8_0x3(MemorySegment data, long row0, long rowStride, float[] x, int xo, int xs, int cols, float[] acc, int ac) {
     FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
