@@ -71,7 +71,7 @@ public final class Matmul {
     MatmulTask task = MatmulTask.forCurrentThread();
     task.set(w, x, xOff, xStride, nTokens, out, outOff, outStride);
     try {
-      pool.forRange(rows, task);
+      pool.forRange(rows, MatmulTask.ROWS, task);
     } finally {
       task.clear();
     }

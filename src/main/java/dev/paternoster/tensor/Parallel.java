@@ -2,22 +2,29 @@ package dev.paternoster.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed pool of persistent worker threads for data-parallel loops.
  *
- * <p>{@link #forRange} splits {@code [0, n)} into one contiguous chunk per thread; the calling
- * thread runs chunk 0 itself. A call neither creates threads nor allocates: the task is published
+ * <p>{@link #forRange} splits {@code [0, n)} into one contiguous region per thread; the calling
+ * thread takes region 0. A call neither creates threads nor allocates: the task is published
  * through a generation counter that idle workers spin on for a short while (a forward pass calls
  * this hundreds of times in quick succession, and waking a parked thread costs tens of
  * microseconds) before parking.
  *
- * <p>Each chunk is claimed (compare-and-set on its worker's claim counter) before it runs. When the
- * caller has finished its own chunk, it claims and runs the chunks no worker has started yet: a
- * worker that is slow to wake up (parked, or descheduled on a busy machine) then costs nothing,
- * instead of holding up the whole call.
+ * <p>A thread runs its region in pieces taken from the front, each half of what is left (so the
+ * first is half the region, and a region is still read front to back), then takes pieces of the
+ * other regions the same way. A thread that is slow (descheduled on a busy machine, or slow to
+ * wake up) then holds up the call by one small piece, not by the rest of its share: with one
+ * contiguous chunk per thread, threads of a one-sequence decode waited for each other about 8 %
+ * of the time.
+ *
+ * <p>A worker takes part in a call only after claiming it (compare-and-set on its claim counter).
+ * When no piece is left, the caller claims the workers that have not started, so a worker that
+ * is parked or descheduled costs nothing.
  *
  * <p>One call at a time: a call made while another is running (from another thread, or nested
  * from inside a task) runs its whole range on the calling thread instead of waiting.
@@ -41,9 +48,14 @@ public final class Parallel implements AutoCloseable {
   private volatile int generation;
   private volatile boolean closed;
   private volatile Thread waiter;
+  /** Per region: the next unit to hand out, at index {@code r * PAD} (a cache line per region). */
+  private final AtomicIntegerArray next;
+  /** Per region: its end, in units. */
+  private final int[] regionEnd;
+  private static final int PAD = 16;
   // Published by the generation write, read by workers after they see it.
   private RangeTask task;
-  private int n;
+  private int n, grain;
 
   /** A pool of {@code threads} threads in all (the caller counts as one). */
   public Parallel(int threads) {
@@ -55,6 +67,8 @@ public final class Parallel implements AutoCloseable {
     this.threads = threads;
     this.closeable = closeable;
     this.workers = new Worker[threads - 1];
+    this.next = new AtomicIntegerArray(threads * PAD);
+    this.regionEnd = new int[threads];
     for (int i = 0; i < workers.length; i++) {
       workers[i] = new Worker(i + 1);
       workers[i].thread.start();
@@ -81,12 +95,21 @@ public final class Parallel implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} over {@code [0, n)} split into contiguous chunks, one per thread, and
-   * returns when all are done. An exception thrown by any chunk is rethrown here (after all
-   * chunks finished); if several fail, the others are added as suppressed.
+   * Runs {@code task} over {@code [0, n)} in contiguous pieces (see the class comment) and returns
+   * when all are done. An exception thrown by any piece is rethrown here (after all pieces
+   * finished); if several fail, the others are added as suppressed.
    */
   public void forRange(int n, RangeTask task) {
+    forRange(n, 1, task);
+  }
+
+  /**
+   * As {@link #forRange(int, RangeTask)}, with every piece starting on a multiple of {@code grain}
+   * (the kernels' row groups: a piece that cut a group would run its rows the slow way).
+   */
+  public void forRange(int n, int grain, RangeTask task) {
     if (n <= 0) return;
+    if (grain < 1) throw new IllegalArgumentException("grain must be >= 1, got " + grain);
     if (closed) throw new IllegalStateException("Parallel pool is closed");
     if (threads == 1 || n == 1 || !busy.compareAndSet(false, true)) {
       task.run(0, n);
@@ -95,6 +118,12 @@ public final class Parallel implements AutoCloseable {
     try {
       this.task = task;
       this.n = n;
+      this.grain = grain;
+      int units = (n + grain - 1) / grain;
+      for (int r = 0; r < threads; r++) {
+        next.set(r * PAD, (int) ((long) units * r / threads));
+        regionEnd[r] = (int) ((long) units * (r + 1) / threads);
+      }
       failure.set(null);
       pending.set(workers.length);
       generation = generation + 1; // publishes task and n
@@ -102,12 +131,9 @@ public final class Parallel implements AutoCloseable {
         if (w.parked) LockSupport.unpark(w.thread);
       }
       int gen = generation;
-      runChunk(task, n, 0);
+      runPieces(0);
       for (Worker w : workers) {
-        if (w.claim.compareAndSet(gen - 1, gen)) { // not started yet: run it here
-          runChunk(task, n, w.index);
-          finished();
-        }
+        if (w.claim.compareAndSet(gen - 1, gen)) finished(); // not started, and nothing is left for it
       }
       awaitWorkers();
       this.task = null;
@@ -122,17 +148,24 @@ public final class Parallel implements AutoCloseable {
     }
   }
 
-  private void runChunk(RangeTask task, int n, int chunk) {
-    int start = chunk == 0 ? 0 : chunkEnd(n, chunk - 1), end = chunkEnd(n, chunk);
-    try {
-      if (start < end) task.run(start, end);
-    } catch (Throwable t) {
-      recordFailure(t);
+  /** Runs pieces of region {@code own}, then of the others, until no piece is left. */
+  private void runPieces(int own) {
+    RangeTask task = this.task;
+    int n = this.n, grain = this.grain;
+    for (int k = 0; k < threads; k++) {
+      int r = (own + k) % threads, end = regionEnd[r];
+      while (true) {
+        int cur = next.get(r * PAD);
+        if (cur >= end) break;
+        int size = (end - cur + 1) / 2;
+        if (!next.compareAndSet(r * PAD, cur, cur + size)) continue;
+        try {
+          task.run(cur * grain, Math.min(n, (cur + size) * grain));
+        } catch (Throwable t) {
+          recordFailure(t);
+        }
+      }
     }
-  }
-
-  private int chunkEnd(int n, int chunk) {
-    return (int) ((long) n * (chunk + 1) / threads);
   }
 
   private void recordFailure(Throwable t) {
@@ -194,7 +227,7 @@ public final class Parallel implements AutoCloseable {
         // The caller may have taken this chunk already (and even published the next generation,
         // in which case the claim fails here and succeeds on the next turn of the loop).
         if (claim.compareAndSet(seen - 1, seen)) {
-          runChunk(task, n, index);
+          runPieces(index);
           finished();
         }
       }

@@ -12,19 +12,62 @@ import org.junit.jupiter.api.Timeout;
 class ParallelTest {
 
   @Test
-  void coversEveryIndexExactlyOnceWithContiguousChunks() {
+  void coversEveryIndexExactlyOnceInPiecesOnTheGrain() {
     try (Parallel p = new Parallel(3)) {
-      for (int n : new int[] {1, 2, 3, 4, 7, 100, 1001}) {
-        AtomicIntegerArray hits = new AtomicIntegerArray(n);
-        AtomicInteger chunks = new AtomicInteger();
-        p.forRange(n, (s, e) -> {
-          assertThat(s).isLessThan(e);
-          chunks.incrementAndGet();
-          for (int i = s; i < e; i++) hits.incrementAndGet(i);
-        });
-        for (int i = 0; i < n; i++) assertThat(hits.get(i)).as("n=%d i=%d", n, i).isEqualTo(1);
-        assertThat(chunks.get()).isLessThanOrEqualTo(3);
+      for (int grain : new int[] {1, 8}) {
+        for (int n : new int[] {1, 2, 3, 4, 7, 100, 1001}) {
+          AtomicIntegerArray hits = new AtomicIntegerArray(n);
+          AtomicInteger pieces = new AtomicInteger();
+          p.forRange(n, grain, (s, e) -> {
+            assertThat(s).isLessThan(e);
+            assertThat(s % grain).as("piece start %d, grain %d", s, grain).isZero();
+            assertThat(e == n || e % grain == 0).as("piece end %d of %d, grain %d", e, n, grain).isTrue();
+            pieces.incrementAndGet();
+            for (int i = s; i < e; i++) hits.incrementAndGet(i);
+          });
+          for (int i = 0; i < n; i++) assertThat(hits.get(i)).as("n=%d i=%d", n, i).isEqualTo(1);
+          // halving: about log2(units per region) + 1 pieces per region
+          int units = (n + grain - 1) / grain;
+          int perRegion = 33 - Integer.numberOfLeadingZeros(Math.max(1, (units + 2) / 3));
+          assertThat(pieces.get()).as("n=%d grain=%d", n, grain).isLessThanOrEqualTo(3 * perRegion);
+        }
       }
+    }
+  }
+
+  /**
+   * A thread that stalls in its first piece holds up the call by that piece only: the others take
+   * the rest of its region. Piece by piece, each region is still handed out front to back.
+   */
+  @Test
+  void aStalledThreadsRegionIsTakenByTheOthers() {
+    try (Parallel p = new Parallel(2)) {
+      int n = 64;
+      int[] owner = new int[n];
+      java.util.List<int[]> pieces = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      Thread caller = Thread.currentThread();
+      p.forRange(n, (s, e) -> {
+        boolean isCaller = Thread.currentThread() == caller;
+        pieces.add(new int[] {s, e});
+        if (!isCaller && s == n / 2) {
+          try {
+            Thread.sleep(300); // the worker's first piece, [32, 48), stalls
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        for (int i = s; i < e; i++) owner[i] = isCaller ? 1 : 2;
+      });
+      // the caller started at 0; the worker's first piece was the first half of its region
+      assertThat(owner[0]).isEqualTo(1);
+      boolean workerStalled = owner[n / 2] == 2;
+      if (workerStalled) {
+        // everything after the stalled piece went to the caller
+        for (int i = 3 * n / 4; i < n; i++) assertThat(owner[i]).as("index %d", i).isEqualTo(1);
+      }
+      java.util.Set<Integer> starts = new java.util.TreeSet<>();
+      for (int[] pc : pieces) starts.add(pc[0]);
+      assertThat(starts).contains(0, 16, n / 2, 3 * n / 4);
     }
   }
 
@@ -82,9 +125,15 @@ class ParallelTest {
   @Test
   void workerExceptionReachesTheCaller() {
     try (Parallel p = new Parallel(2)) {
+      Thread caller = Thread.currentThread();
       assertThatThrownBy(() -> p.forRange(10, (s, e) -> {
-        if (s > 0) throw new IllegalStateException("boom in " + s);
-      })).isInstanceOf(IllegalStateException.class).hasMessageContaining("boom in 5");
+        if (Thread.currentThread() != caller) throw new IllegalStateException("boom in " + Thread.currentThread().getName());
+        try {
+          Thread.sleep(50); // the caller's pieces are slow, so the worker surely takes one
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+        }
+      })).isInstanceOf(IllegalStateException.class).hasMessageContaining("boom in paternoster-parallel-1");
       AtomicInteger count = new AtomicInteger(); // still usable afterwards
       p.forRange(10, (s, e) -> count.addAndGet(e - s));
       assertThat(count.get()).isEqualTo(10);
