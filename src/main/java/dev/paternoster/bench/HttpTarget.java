@@ -8,15 +8,18 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An OpenAI-compatible server (Paternoster's {@code serve}, llama-server, vLLM): streaming
@@ -37,6 +40,8 @@ public final class HttpTarget implements Target {
   private final String modelName;
   private volatile boolean metricsAvailable;
   private final Map<String, Object> info = new LinkedHashMap<>();
+  /** Requests sent a second time after their connection closed before any response. */
+  private final AtomicInteger retries = new AtomicInteger();
 
   /**
    * @param base e.g. {@code http://127.0.0.1:8080} (a trailing {@code /v1} is accepted too)
@@ -122,7 +127,19 @@ public final class HttpTarget implements Target {
         .build();
     recorder.sent();
     try {
-      HttpResponse<InputStream> response = client.send(http, HttpResponse.BodyHandlers.ofInputStream());
+      HttpResponse<InputStream> response;
+      try {
+        response = client.send(http, HttpResponse.BodyHandlers.ofInputStream());
+      } catch (HttpTimeoutException | ConnectException e) {
+        throw e;
+      } catch (IOException e) {
+        // The pooled keep-alive connection this went out on was closed by the server before any
+        // response byte ("header parser received no bytes": llama-server closes connections
+        // after a few requests or seconds idle). Once more on a fresh connection; the request's
+        // clock keeps running from the first attempt.
+        retries.incrementAndGet();
+        response = client.send(http, HttpResponse.BodyHandlers.ofInputStream());
+      }
       try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         if (response.statusCode() != 200) {
           String text = reader.lines().reduce("", (a, b) -> a + b);
@@ -193,6 +210,7 @@ public final class HttpTarget implements Target {
 
   @Override
   public Map<String, Object> info() {
+    info.put("retried_requests", retries.get());
     return info;
   }
 

@@ -44,6 +44,36 @@ class HttpTargetTest {
     }
   }
 
+  /**
+   * A request whose pooled connection the server closes before answering (llama-server ends
+   * keep-alive connections) is sent once more on a new connection, and counted.
+   */
+  @Test
+  void aCompletionOnAConnectionTheServerDroppedIsSentAgain() throws Exception {
+    try (DroppingServer server = new DroppingServer(false);
+        HttpTarget target = new HttpTarget(server.url(), Map.of(), Duration.ofSeconds(30))) {
+      RequestRecord r = target.send(new RequestSpec(0, 0, new int[] {1, 2}, 3));
+      assertThat(r.succeeded()).as(r.error()).isTrue();
+      assertThat(r.outputTokens()).isEqualTo(3);
+      assertThat(server.dropped.get()).isEqualTo(1);
+      assertThat(server.answered.get()).isEqualTo(1);
+      assertThat(target.info()).containsEntry("retried_requests", 1);
+    }
+  }
+
+  /** Only once: a server that drops every completion leaves the request failed, not retried forever. */
+  @Test
+  void aSecondDropFailsTheRequest() throws Exception {
+    try (DroppingServer server = new DroppingServer(true);
+        HttpTarget target = new HttpTarget(server.url(), Map.of(), Duration.ofSeconds(30))) {
+      RequestRecord r = target.send(new RequestSpec(0, 0, new int[] {1, 2}, 3));
+      assertThat(r.succeeded()).isFalse();
+      assertThat(r.error()).startsWith("IOException");
+      assertThat(server.dropped.get()).isEqualTo(2);
+      assertThat(target.info()).containsEntry("retried_requests", 1);
+    }
+  }
+
   @Test
   void httpErrorsAreRecordedNotThrown() throws Exception {
     try (FakeOpenAiServer server = new FakeOpenAiServer(1);
