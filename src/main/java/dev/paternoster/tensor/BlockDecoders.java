@@ -2,14 +2,12 @@ package dev.paternoster.tensor;
 
 import static dev.paternoster.tensor.Lanes.B;
 import static dev.paternoster.tensor.Lanes.F;
-import static dev.paternoster.tensor.Lanes.I;
 import static dev.paternoster.tensor.Lanes.L;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -44,11 +42,12 @@ final class BlockDecoders {
     for (int b = 0; b < n; b += 32, o += 18) {
       float d = Dequant.f16(data, o);
       for (int c = 0; c < 16; c += L) {
-        // bit fields are cut in int lanes: x86 has no byte-lane shifts (they are emulated, slowly)
-        IntVector q = (IntVector) ByteVector.fromMemorySegment(B, data, o + 2 + c, LE).convertShape(VectorOperators.B2I, I, 0);
-        ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, dstOff + b + c);
-        ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
-            .mul(d).intoArray(dst, dstOff + b + 16 + c);
+        // the nibbles are cut out on the narrow byte vector, before widening; the high ones shifted
+        // down as ints (x86 has no byte-lane shifts: they are emulated, slowly), then masked as bytes
+        ByteVector q = ByteVector.fromMemorySegment(B, data, o + 2 + c, LE);
+        ((FloatVector) q.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOff + b + c);
+        ((FloatVector) q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).sub((byte) 8)
+            .convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, dstOff + b + 16 + c);
       }
     }
   }
