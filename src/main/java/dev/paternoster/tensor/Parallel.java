@@ -48,11 +48,12 @@ public final class Parallel implements AutoCloseable {
   private volatile int generation;
   private volatile boolean closed;
   private volatile Thread waiter;
-  /** Per region: the next unit to hand out, at index {@code r * PAD} (a cache line per region). */
+  /** Ints between two regions' counters in {@link #next}: a 64-byte cache line each. */
+  private static final int PAD = 16;
+  /** Per region: the next unit (of {@code grain} indices) to hand out, at index {@code r * PAD}. */
   private final AtomicIntegerArray next;
   /** Per region: its end, in units. */
   private final int[] regionEnd;
-  private static final int PAD = 16;
   // Published by the generation write, read by workers after they see it.
   private RangeTask task;
   private int n, grain;
@@ -126,7 +127,7 @@ public final class Parallel implements AutoCloseable {
       }
       failure.set(null);
       pending.set(workers.length);
-      generation = generation + 1; // publishes task and n
+      generation = generation + 1; // publishes task, n, grain and the regions
       for (Worker w : workers) {
         if (w.parked) LockSupport.unpark(w.thread);
       }
