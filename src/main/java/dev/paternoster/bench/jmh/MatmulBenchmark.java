@@ -118,15 +118,6 @@ public class MatmulBenchmark {
     return Integer.parseInt(shape.substring(shape.indexOf('x') + 1));
   }
 
-  /** This JVM's {@code -Dpaternoster.*} settings (kernel switches), for the forked benchmark JVM. */
-  static String[] forwardedProperties() {
-    return System.getProperties().stringPropertyNames().stream()
-        .filter(k -> k.startsWith("paternoster.") && !k.equals("paternoster.threads"))
-        .sorted()
-        .map(k -> "-D" + k + "=" + System.getProperty(k))
-        .toArray(String[]::new);
-  }
-
   public static void main(String[] args) throws RunnerException {
     List<String> types = new ArrayList<>();
     String tokens = "1,4,16,64", shapes = "896x4864,4864x896", numerics = "llamacpp";
@@ -154,8 +145,7 @@ public class MatmulBenchmark {
           .warmupIterations(2).warmupTime(TimeValue.seconds(1))
           .measurementIterations(3).measurementTime(TimeValue.seconds(1))
           .jvmArgsAppend("--add-modules", "jdk.incubator.vector",
-              "-Dpaternoster.threads=" + Integer.getInteger("paternoster.threads", Runtime.getRuntime().availableProcessors()))
-          .jvmArgsAppend(forwardedProperties());
+              "-Dpaternoster.threads=" + Integer.getInteger("paternoster.threads", Runtime.getRuntime().availableProcessors()));
       results.addAll(new Runner(opts.build()).run());
     }
 
