@@ -133,10 +133,10 @@ public final class HttpTarget implements Target {
       } catch (HttpTimeoutException | ConnectException e) {
         throw e;
       } catch (IOException e) {
-        // The pooled keep-alive connection this went out on was closed by the server before any
-        // response byte ("header parser received no bytes": llama-server closes connections
-        // after a few requests or seconds idle). Once more on a fresh connection; the request's
-        // clock keeps running from the first attempt.
+        // Failed before the response headers, neither a timeout nor a refused connection: in
+        // practice the pooled keep-alive connection it went out on had just been closed by the
+        // server ("header parser received no bytes": llama-server ends keep-alive connections).
+        // Once more, on a fresh connection; the request's clock keeps running from the first send.
         retries.incrementAndGet();
         response = client.send(http, HttpResponse.BodyHandlers.ofInputStream());
       }
