@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Horizontal sums of vector accumulators, all with one fixed addition tree per accumulator:
@@ -112,69 +113,69 @@ final class LaneSums {
     }
   }
 
-  /** {@link #NATURAL}'s lanes 8..15 in lanes 0..7 (the second token's store in {@link #reduceRows}). */
+  /** {@link #NATURAL}'s lanes 8..15 in lanes 0..7 (the second token's store in {@link #reduceGroup}). */
   private static final VectorShuffle<Float> HIGH_TO_LOW =
       L == 16 ? VectorShuffle.fromOp(F, j -> bitReverse((j + 8) % 16)) : null;
-  private static final VectorMask<Float> LOW_HALF = L == 16 ? VectorMask.fromLong(F, 0xFFL) : null;
 
   /**
-   * For L = 16: the sums of 8 rows' accumulators for two tokens, stored straight to the outputs:
-   * row i of token 0 is {@code acc[a0 + i*ra ..]}, of token 1 {@code acc[a1 + i*ra ..]}; their
-   * sums go to {@code out[o0 + i]} and {@code out[o1 + i]}. One token alone passes itself twice
-   * ({@code a1 = a0}, {@code o1 = o0}): its sums are stored twice, still cheaper than the scalar
-   * tree, whose narrow loads right behind the tiles' vector stores of the same accumulators took
-   * 11 % of the samples of a 32-sequence batched bench (every prefill pass had an odd token
-   * count then). The same tree as {@link #reduce} (so
-   * the same bits), without passing the sums through a scratch array. The tree is written out again
-   * rather than shared with {@link #reduce}: one method taking both load patterns and both outputs
-   * ran 20x slower (4864x896 x 128 tokens, one thread: 38 -> 2 GMAC/s), C2 no longer compiling it
-   * into vector code.
+   * For L = 16: the sums of all accumulators of a group of 8 rows and {@code nt} tokens (row i,
+   * token t at {@code acc[(i * nt + t) * L ..]}), stored to {@code out[o + t * outStride + i]}.
+   * The tree of {@link #reduce} (the same additions, so the same bits), two tokens per pass: of
+   * 16 accumulators, four butterfly levels leave the 8 rows' sums of the first token in lanes
+   * 0..7 and of the second in lanes 8..15 (bit-reversed; {@link #NATURAL} and
+   * {@link #HIGH_TO_LOW} put them in order). Each token's sums leave in one unmasked 256-bit store,
+   * which needs no room past the group's last row; an odd last token is paired with itself.
    *
-   * <p>A masked store whose full vector would pass the end of {@code out} takes the Vector API's
-   * lane-by-lane checking path (7 % of a 32-token matmul's time, for the last token's last
-   * rows); there the sums go through {@code spill} (L floats) instead.
+   * <p>One call per group, with the loop inside: the masks and lane indices are then loaded once
+   * per group, and the bounds of the loads checked once per loop. Called once per pair of tokens,
+   * those fixed costs took more time than the 45 vector operations of the tree (29 ns against
+   * 10 ns per 16 accumulators, hot in cache, on a Zen 4 core); it made 18 % of a 48-token
+   * matmul of 4864x896.
    */
-  static void reduceRows(float[] acc, int a0, int a1, int ra, float[] out, int o0, int o1, float[] spill) {
-    FloatVector v0 = FloatVector.fromArray(F, acc, a0 + 0 * ra);
-    FloatVector v1 = FloatVector.fromArray(F, acc, a0 + 1 * ra);
-    FloatVector v2 = FloatVector.fromArray(F, acc, a0 + 2 * ra);
-    FloatVector v3 = FloatVector.fromArray(F, acc, a0 + 3 * ra);
-    FloatVector v4 = FloatVector.fromArray(F, acc, a0 + 4 * ra);
-    FloatVector v5 = FloatVector.fromArray(F, acc, a0 + 5 * ra);
-    FloatVector v6 = FloatVector.fromArray(F, acc, a0 + 6 * ra);
-    FloatVector v7 = FloatVector.fromArray(F, acc, a0 + 7 * ra);
-    FloatVector v8 = FloatVector.fromArray(F, acc, a1 + 0 * ra);
-    FloatVector v9 = FloatVector.fromArray(F, acc, a1 + 1 * ra);
-    FloatVector v10 = FloatVector.fromArray(F, acc, a1 + 2 * ra);
-    FloatVector v11 = FloatVector.fromArray(F, acc, a1 + 3 * ra);
-    FloatVector v12 = FloatVector.fromArray(F, acc, a1 + 4 * ra);
-    FloatVector v13 = FloatVector.fromArray(F, acc, a1 + 5 * ra);
-    FloatVector v14 = FloatVector.fromArray(F, acc, a1 + 6 * ra);
-    FloatVector v15 = FloatVector.fromArray(F, acc, a1 + 7 * ra);
-    FloatVector c0 = v0.blend(v1, U0).add(Z0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c1 = v2.blend(v3, U0).add(Z0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c2 = v4.blend(v5, U0).add(Z0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c3 = v6.blend(v7, U0).add(Z0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c4 = v8.blend(v9, U0).add(Z0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c5 = v10.blend(v11, U0).add(Z0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c6 = v12.blend(v13, U0).add(Z0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector c7 = v14.blend(v15, U0).add(Z0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e0 = c0.blend(c1, U1).add(Z1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e1 = c2.blend(c3, U1).add(Z1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e2 = c4.blend(c5, U1).add(Z1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector e3 = c6.blend(c7, U1).add(Z1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector f0 = e0.blend(e1, U2).add(Z2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector f1 = e2.blend(e3, U2).add(Z2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
-    FloatVector g0 = f0.blend(f1, U3).add(Z3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
-    if (o0 <= out.length - L && o1 <= out.length - L) {
-      g0.rearrange(NATURAL).intoArray(out, o0, LOW_HALF);
-      g0.rearrange(HIGH_TO_LOW).intoArray(out, o1, LOW_HALF);
-    } else {
-      g0.rearrange(NATURAL).intoArray(spill, 0);
-      System.arraycopy(spill, 0, out, o0, L / 2);
-      System.arraycopy(spill, L / 2, out, o1, L / 2);
+  static void reduceGroup(float[] acc, int nt, float[] out, int o, int outStride) {
+    int ra = nt * L;
+    for (int t = 0; t < nt; t += 2) {
+      int t1 = Math.min(t + 1, nt - 1); // an odd last token pairs with itself
+      int a0 = t * L, a1 = t1 * L;
+      FloatVector v0 = FloatVector.fromArray(F, acc, a0 + 0 * ra);
+      FloatVector v1 = FloatVector.fromArray(F, acc, a0 + 1 * ra);
+      FloatVector v2 = FloatVector.fromArray(F, acc, a0 + 2 * ra);
+      FloatVector v3 = FloatVector.fromArray(F, acc, a0 + 3 * ra);
+      FloatVector v4 = FloatVector.fromArray(F, acc, a0 + 4 * ra);
+      FloatVector v5 = FloatVector.fromArray(F, acc, a0 + 5 * ra);
+      FloatVector v6 = FloatVector.fromArray(F, acc, a0 + 6 * ra);
+      FloatVector v7 = FloatVector.fromArray(F, acc, a0 + 7 * ra);
+      FloatVector v8 = FloatVector.fromArray(F, acc, a1 + 0 * ra);
+      FloatVector v9 = FloatVector.fromArray(F, acc, a1 + 1 * ra);
+      FloatVector v10 = FloatVector.fromArray(F, acc, a1 + 2 * ra);
+      FloatVector v11 = FloatVector.fromArray(F, acc, a1 + 3 * ra);
+      FloatVector v12 = FloatVector.fromArray(F, acc, a1 + 4 * ra);
+      FloatVector v13 = FloatVector.fromArray(F, acc, a1 + 5 * ra);
+      FloatVector v14 = FloatVector.fromArray(F, acc, a1 + 6 * ra);
+      FloatVector v15 = FloatVector.fromArray(F, acc, a1 + 7 * ra);
+      FloatVector c0 = v0.blend(v1, U0).add(Z0.selectFrom(v0.reinterpretAsInts(), v1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c1 = v2.blend(v3, U0).add(Z0.selectFrom(v2.reinterpretAsInts(), v3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c2 = v4.blend(v5, U0).add(Z0.selectFrom(v4.reinterpretAsInts(), v5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c3 = v6.blend(v7, U0).add(Z0.selectFrom(v6.reinterpretAsInts(), v7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c4 = v8.blend(v9, U0).add(Z0.selectFrom(v8.reinterpretAsInts(), v9.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c5 = v10.blend(v11, U0).add(Z0.selectFrom(v10.reinterpretAsInts(), v11.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c6 = v12.blend(v13, U0).add(Z0.selectFrom(v12.reinterpretAsInts(), v13.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector c7 = v14.blend(v15, U0).add(Z0.selectFrom(v14.reinterpretAsInts(), v15.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e0 = c0.blend(c1, U1).add(Z1.selectFrom(c0.reinterpretAsInts(), c1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e1 = c2.blend(c3, U1).add(Z1.selectFrom(c2.reinterpretAsInts(), c3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e2 = c4.blend(c5, U1).add(Z1.selectFrom(c4.reinterpretAsInts(), c5.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector e3 = c6.blend(c7, U1).add(Z1.selectFrom(c6.reinterpretAsInts(), c7.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f0 = e0.blend(e1, U2).add(Z2.selectFrom(e0.reinterpretAsInts(), e1.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector f1 = e2.blend(e3, U2).add(Z2.selectFrom(e2.reinterpretAsInts(), e3.reinterpretAsInts()).reinterpretAsFloats());
+      FloatVector g0 = f0.blend(f1, U3).add(Z3.selectFrom(f0.reinterpretAsInts(), f1.reinterpretAsInts()).reinterpretAsFloats());
+      int o0 = o + t * outStride;
+      g0.rearrange(NATURAL).reinterpretShape(HALF, 0).reinterpretAsFloats().intoArray(out, o0);
+      g0.rearrange(HIGH_TO_LOW).reinterpretShape(HALF, 0).reinterpretAsFloats().intoArray(out, o0 + (t1 - t) * outStride);
     }
   }
+
+  /** Eight floats: one token's sums of a group of rows, stored by {@link #reduceGroup}. */
+  private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256;
 
   /** The same tree for one accumulator, in scalar code (overwrites it). */
   static float scalar(float[] acc, int a) {

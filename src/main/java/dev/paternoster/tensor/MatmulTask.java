@@ -92,7 +92,7 @@ final class MatmulTask implements Parallel.RangeTask {
 
   /**
    * Passes start on multiples of this many tokens, so that every pass but the last fills whole
-   * 8x3 tiles and whole token pairs of {@link LaneSums#reduceRows} (near-equal passes of a
+   * 8x3 tiles and whole token pairs of {@link LaneSums#reduceGroup} (near-equal passes of a
    * 512-token prefill step had 46 or 47 tokens: a 1-token tile and a lone token's sums each pass).
    */
   static final int PASS_GROUP = TOKEN_CHUNK % 6 == 0 ? 6 : 1;
@@ -156,7 +156,7 @@ final class MatmulTask implements Parallel.RangeTask {
    */
   private void sumRows(int r0, int nr, int nt, int xo, int oo, int full, int lastBlock, Workspace ws) {
     if (L == 16 && nr == ROWS && full == w.cols()) {
-      store(r0, nt, oo, ws.acc, ws.sums);
+      store(r0, nt, oo, ws.acc);
     } else {
       finish(r0, 1, nr, nt, xo, oo, full, lastBlock, ws.decoded, ws.acc, ws.sums);
     }
@@ -164,19 +164,12 @@ final class MatmulTask implements Parallel.RangeTask {
 
   /**
    * {@link #finish} for a full group of {@link #ROWS} consecutive rows without a scalar tail
-   * (L = 16): two tokens' eight sums at a time go from the lane-sum tree straight to the outputs
-   * ({@link LaneSums#reduceRows}), instead of through a scratch array read back one float at a
+   * (L = 16): the sums go from the lane-sum tree straight to the outputs
+   * ({@link LaneSums#reduceGroup}), instead of through a scratch array read back one float at a
    * time; the same additions, so the same bits.
    */
-  private void store(int r0, int nt, int oo, float[] acc, float[] spill) {
-    int ra = nt * L, t = 0;
-    for (; t + 2 <= nt; t += 2) {
-      LaneSums.reduceRows(acc, t * L, (t + 1) * L, ra, out, oo + t * outStride + r0, oo + (t + 1) * outStride + r0, spill);
-    }
-    if (t < nt) {
-      int o = oo + t * outStride + r0;
-      LaneSums.reduceRows(acc, t * L, t * L, ra, out, o, o, spill);
-    }
+  private void store(int r0, int nt, int oo, float[] acc) {
+    LaneSums.reduceGroup(acc, nt, out, oo + r0, outStride);
   }
 
   /**

@@ -25,43 +25,28 @@ class LaneSumsTest {
   }
 
   @Test
-  void rowsForTwoTokensGoStraightToTheirOutputsWithTheSameTree() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(Lanes.L == 16, "reduceRows is the 16-lane path");
+  void aGroupOfRowsGoesStraightToItsOutputsWithTheSameTree() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Lanes.L == 16, "reduceGroup is the 16-lane path");
     int l = Lanes.L;
     Random rnd = new Random(7);
-    for (int nt : new int[] {2, 3, 7}) {
+    for (int nt : new int[] {1, 2, 3, 6, 7}) {
       int ra = nt * l;
-      float[] acc = new float[5 + 8 * ra];
+      float[] acc = new float[8 * ra];
       for (int i = 0; i < acc.length; i++) acc[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
-      for (int t = 0; t + 2 <= nt; t++) {
-        // second outputs well inside the array (masked vector stores), and ending at its last
-        // element (fewer than L floats left: the sums go through the spill array)
-        for (int o1 : new int[] {21, 32}) {
-          float[] out = new float[40];
-          java.util.Arrays.fill(out, -1f);
-          LaneSums.reduceRows(acc, 5 + t * l, 5 + (t + 1) * l, ra, out, 3, o1, new float[l]);
-          for (int i = 0; i < 8; i++) {
-            assertThat(out[3 + i]).as("nt %d token %d row %d", nt, t, i).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + t * l));
-            assertThat(out[o1 + i]).as("nt %d token %d row %d at %d", nt, t + 1, i, o1).isEqualTo(LaneSums.scalar(acc.clone(), 5 + i * ra + (t + 1) * l));
-          }
-          // nothing else written
-          for (int j = 0; j < out.length; j++) {
-            if ((j < 3 || j >= 11) && (j < o1 || j >= o1 + 8)) assertThat(out[j]).as("out[%d]", j).isEqualTo(-1f);
-          }
-        }
+      // the group's rows 3..10 of every token, in outputs of 13 floats per token: the last
+      // token's rows end 2 floats before the array does
+      int o = 3, stride = 13;
+      float[] out = new float[o + (nt - 1) * stride + 8 + 2];
+      java.util.Arrays.fill(out, -1f);
+      float[] before = acc.clone();
+      LaneSums.reduceGroup(acc, nt, out, o, stride);
+      for (int j = 0; j < out.length; j++) {
+        int t = (j - o) / stride, i = (j - o) % stride;
+        boolean written = j >= o && t < nt && i < 8;
+        float expect = written ? LaneSums.scalar(before.clone(), i * ra + t * l) : -1f;
+        assertThat(out[j]).as("nt %d out[%d] (token %d row %d)", nt, j, t, i).isEqualTo(expect);
       }
-      // one token alone (an odd count's last): passed as both tokens, stored twice to one place
-      for (int t = 0; t < nt; t++) {
-        for (int o : new int[] {3, 32}) {
-          float[] out = new float[40];
-          java.util.Arrays.fill(out, -1f);
-          LaneSums.reduceRows(acc, 5 + t * l, 5 + t * l, ra, out, o, o, new float[l]);
-          for (int j = 0; j < out.length; j++) {
-            float expect = j >= o && j < o + 8 ? LaneSums.scalar(acc.clone(), 5 + (j - o) * ra + t * l) : -1f;
-            assertThat(out[j]).as("nt %d lone token %d out[%d]", nt, t, j).isEqualTo(expect);
-          }
-        }
-      }
+      assertThat(acc).as("accumulators left as they were").isEqualTo(before);
     }
   }
 }
