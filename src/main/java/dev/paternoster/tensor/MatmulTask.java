@@ -184,6 +184,13 @@ final class MatmulTask implements Parallel.RangeTask {
   static final long IN_ORDER_ROW_BYTES = Long.getLong("paternoster.inOrderRowBytes", 4096);
 
   /**
+   * Groups of {@link #ROWS} rows whose in-order accumulators are summed by one
+   * {@link LaneSums#reduceGroup} call (each of its trees then sums 16 real accumulators, where
+   * one group of one token fills only half a tree).
+   */
+  static final int IN_ORDER_GROUPS = 8;
+
+  /**
    * One to four tokens, rows {@code [start, end)}: the weights are decoded in registers
    * ({@link RegisterRows}, same bits as the decoded path). The range is cut into {@link #ROWS}
    * runs of q consecutive rows and each call takes the i-th row of every run, so a thread reads
@@ -197,9 +204,21 @@ final class MatmulTask implements Parallel.RangeTask {
     int q = (end - start) / ROWS, cols = w.cols();
     long rowBytes = w.rowBytes();
     if (nTokens == 1 && w.type() == GGMLType.Q8_0 && rowBytes <= IN_ORDER_ROW_BYTES) {
-      for (int r = start; r < start + q * ROWS; r += ROWS) {
-        RegisterRows.q8_0InOrder(w.data(), r * rowBytes, rowBytes, ROWS, x, xOff, cols, ws.acc);
-        sumRows(r, ROWS, 1, xOff, outOff, cols, 0, ws);
+      if (L != 16) {
+        for (int r = start; r < start + q * ROWS; r += ROWS) {
+          RegisterRows.q8_0InOrder(w.data(), r * rowBytes, rowBytes, ROWS, x, xOff, cols, ws.acc, 0, L);
+          sumRows(r, ROWS, 1, xOff, outOff, cols, 0, ws);
+        }
+        return start + q * ROWS;
+      }
+      // up to IN_ORDER_GROUPS groups of rows, then one lane-sum call for all of them: group g's
+      // row i at accumulator i * groups + g, the layout of row i, token g in reduceGroup
+      for (int g0 = 0; g0 < q; g0 += IN_ORDER_GROUPS) {
+        int groups = Math.min(IN_ORDER_GROUPS, q - g0), r = start + g0 * ROWS;
+        for (int g = 0; g < groups; g++) {
+          RegisterRows.q8_0InOrder(w.data(), (r + g * ROWS) * rowBytes, rowBytes, ROWS, x, xOff, cols, ws.acc, g * L, groups * L);
+        }
+        LaneSums.reduceGroup(ws.acc, groups, out, outOff + r, ROWS);
       }
       return start + q * ROWS;
     }

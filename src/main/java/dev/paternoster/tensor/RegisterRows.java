@@ -56,12 +56,12 @@ final class RegisterRows {
 
   /**
    * One token times the {@code n} consecutive Q8_0 rows from byte {@code row0} ({@code rowBytes}
-   * each), one row after another: row i's lane accumulator goes to {@code acc[i*L ..]}. Each row
+   * each), one row after another: row i's lane accumulator goes to {@code acc[a0 + i*aStep ..]}. Each row
    * is the same single accumulator chain as in {@link #dot8}, so the same bits; the rows are read
    * as one sequential stream instead of several interleaved ones (see
    * {@code MatmulTask.IN_ORDER_ROW_BYTES} for when that is faster).
    */
-  static void q8_0InOrder(MemorySegment data, long row0, long rowBytes, int n, float[] x, int xo, int cols, float[] acc) {
+  static void q8_0InOrder(MemorySegment data, long row0, long rowBytes, int n, float[] x, int xo, int cols, float[] acc, int a0, int aStep) {
     for (int i = 0; i < n; i++) {
       long o = row0 + i * rowBytes;
       FloatVector a = FloatVector.zero(F);
@@ -73,7 +73,7 @@ final class RegisterRows {
         }
         o += 34;
       }
-      a.intoArray(acc, i * L);
+      a.intoArray(acc, a0 + i * aStep);
     }
   }
 

@@ -29,7 +29,7 @@ final class Workspace {
 
   static Workspace get(int nTokens) {
     Workspace ws = PER_THREAD.get();
-    int need = MatmulTask.ROWS * nTokens * Lanes.L;
+    int need = MatmulTask.ROWS * Math.max(nTokens, MatmulTask.IN_ORDER_GROUPS) * Lanes.L;
     if (ws.acc.length < need) ws.acc = new float[need];
     return ws;
   }

@@ -150,12 +150,19 @@ class MatmulTest {
     int shortCols = 96, wideCols = (int) (MatmulTask.IN_ORDER_ROW_BYTES / 34 + 1) * 32;
     assertThat(shortCols / 32 * 34L).isLessThanOrEqualTo(MatmulTask.IN_ORDER_ROW_BYTES);
     assertThat(wideCols / 32 * 34L).isGreaterThan(MatmulTask.IN_ORDER_ROW_BYTES);
-    assertFloatKernelsBatchInvariant(GGMLType.Q8_0, shortCols);
-    assertFloatKernelsBatchInvariant(GGMLType.Q8_0, wideCols);
+    // in order, the sums of up to IN_ORDER_GROUPS groups are taken together: two full calls and
+    // a part one of an odd count of groups (one thread), and pieces of any size (two)
+    int manyRows = (2 * MatmulTask.IN_ORDER_GROUPS + 3) * ROWS + 5;
+    assertFloatKernelsBatchInvariant(GGMLType.Q8_0, shortCols, manyRows);
+    assertFloatKernelsBatchInvariant(GGMLType.Q8_0, wideCols, manyRows);
   }
 
   private void assertFloatKernelsBatchInvariant(GGMLType t, int cols) {
-    int rows = 6 * ROWS + 5; // several rows per run of a thread's spread single-token path, and a remainder
+    // several rows per run of a thread's spread single-token path, and a remainder
+    assertFloatKernelsBatchInvariant(t, cols, 6 * ROWS + 5);
+  }
+
+  private void assertFloatKernelsBatchInvariant(GGMLType t, int cols, int rows) {
     Weight w = randomWeight(t, rows, cols, 13);
     int maxT = 2 * MatmulTask.TOKEN_CHUNK + 5; // passes over the rows in uneven token chunks
     float[] x = randomActivations(maxT * cols, 17);
