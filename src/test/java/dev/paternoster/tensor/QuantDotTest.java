@@ -87,6 +87,17 @@ class QuantDotTest {
   }
 
   @Test
+  void tokensBeyondOnePassOverTheRows() {
+    // more tokens than MatmulTask.TOKEN_CHUNK run in several passes over the rows
+    int[] counts = {MatmulTask.TOKEN_CHUNK + 1, 2 * MatmulTask.TOKEN_CHUNK + 5};
+    for (GGMLType t : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q4_0}) {
+      Weight w = weight(t, "w", 19, 64, 3);
+      float[] x = activations(counts[1] * 64, 8);
+      for (int n : counts) assertExact(w, x, n);
+    }
+  }
+
+  @Test
   void tokenEmbeddingKeepsTheLaneOrder() {
     // llama.cpp does not repack token_embd (used for row look-ups), so a tied output head takes
     // the vec_dot order even with a multiple of 8 rows; the two orders give different bits.
