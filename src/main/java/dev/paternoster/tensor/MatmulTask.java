@@ -84,8 +84,6 @@ final class MatmulTask implements Parallel.RangeTask {
     // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
     if (w.cols() % L == 0 && RegisterRows.handles(w.type(), nt)) {
       start = inRegisters(start, end, ws);
-    } else if (FusedTiles.handles(w, nt)) {
-      start = fused(start, end, ws);
     }
     // many tokens: in chunks, so that a chunk's activations stay in L2 while every row group
     // passes over them (512 tokens of 4864 columns are 10 MB); each token's sums are unchanged
@@ -116,26 +114,6 @@ final class MatmulTask implements Parallel.RangeTask {
   static int passStart(int nt, int p, int passes) {
     long groups = (nt + PASS_GROUP - 1) / PASS_GROUP;
     return (int) Math.min(nt, PASS_GROUP * (groups * p / passes));
-  }
-
-  /**
-   * A few dozen tokens of Q8_0 weights, rows {@code [start, end)} in groups of {@link #ROWS}:
-   * the weights decoded in registers, two rows at a time ({@link FusedTiles}), then the group's
-   * lane sums. Returns the first row not done (the last {@code (end - start) % ROWS}).
-   */
-  private int fused(int start, int end, Workspace ws) {
-    int cols = w.cols(), nt = nTokens, ra = nt * L;
-    long rowBytes = w.rowBytes();
-    float[] xs = ws.packed(nt * cols);
-    FusedTiles.pack(x, xOff, xStride, nt, cols, xs);
-    int r0 = start;
-    for (; r0 + ROWS <= end; r0 += ROWS) {
-      for (int i = 0; i < ROWS; i += 2) {
-        FusedTiles.rowPair(w.data(), (r0 + i) * rowBytes, rowBytes, cols, xs, nt, ws.acc, i * ra, ra);
-      }
-      LaneSums.reduceGroup(ws.acc, nt, out, outOff + r0, outStride);
-    }
-    return r0;
   }
 
   /**

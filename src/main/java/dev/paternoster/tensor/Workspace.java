@@ -34,15 +34,6 @@ final class Workspace {
     return ws;
   }
 
-  /** Activations packed in panels for {@link FusedTiles}. */
-  private float[] packed = new float[0];
-
-  /** {@link #packed}, with room for {@code n} floats. */
-  float[] packed(int n) {
-    if (packed.length < n) packed = new float[n];
-    return packed;
-  }
-
   /** Floats between consecutive tokens in {@link #x}: {@code cols} rounded up to 16 (64 bytes). */
   static int activationStride(int cols) {
     return (cols + 15) & ~15;
