@@ -131,6 +131,10 @@ final class LaneSums {
    * those fixed costs took more time than the 45 vector operations of the tree (29 ns against
    * 10 ns per 16 accumulators, hot in cache, on a Zen 4 core); it made 18 % of a 48-token
    * matmul of 4864x896.
+   *
+   * <p>The tree is written out again rather than shared with {@link #reduce}: one method taking
+   * both load patterns and both outputs ran 20x slower (4864x896 x 128 tokens, one thread: 38 ->
+   * 2 GMAC/s), C2 no longer compiling it into vector code.
    */
   static void reduceGroup(float[] acc, int nt, float[] out, int o, int outStride) {
     int ra = nt * L;
