@@ -155,25 +155,17 @@ final class MatmulTask implements Parallel.RangeTask {
 
   /**
    * The sums of the accumulators of the {@code nr} consecutive rows from {@code r0} and
-   * {@code nt} tokens go to the outputs: a full group without a scalar tail through
-   * {@link #store}, any other through {@link #finish}.
+   * {@code nt} tokens go to the outputs. A full group without a scalar tail (L = 16) goes from the
+   * lane-sum tree straight to them ({@link LaneSums#reduceGroup}), instead of through a scratch
+   * array read back one float at a time; the same additions, so the same bits. Any other group
+   * goes through {@link #finish}.
    */
   private void sumRows(int r0, int nr, int nt, int xo, int oo, int full, int lastBlock, Workspace ws) {
     if (L == 16 && nr == ROWS && full == w.cols()) {
-      store(r0, nt, oo, ws.acc);
+      LaneSums.reduceGroup(ws.acc, nt, out, oo + r0, outStride);
     } else {
       finish(r0, 1, nr, nt, xo, oo, full, lastBlock, ws.decoded, ws.acc, ws.sums);
     }
-  }
-
-  /**
-   * {@link #finish} for a full group of {@link #ROWS} consecutive rows without a scalar tail
-   * (L = 16): the sums go from the lane-sum tree straight to the outputs
-   * ({@link LaneSums#reduceGroup}), instead of through a scratch array read back one float at a
-   * time; the same additions, so the same bits.
-   */
-  private void store(int r0, int nt, int oo, float[] acc) {
-    LaneSums.reduceGroup(acc, nt, out, oo + r0, outStride);
   }
 
   /**
