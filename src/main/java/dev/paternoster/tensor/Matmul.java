@@ -145,6 +145,14 @@ public final class Matmul {
   }
 
   /**
+   * Token counts that reach every float kernel: 1 to 4 in registers ({@link RegisterRows});
+   * {@link FusedTiles}' panels of 4 + 1, 8 and 12 + 2 tokens; past its limit the decoded path's
+   * 8x3 tiles with an 8x1 and then an 8x2 remainder.
+   */
+  private static final int[] FLOAT_WARM_UP_TOKENS = {
+      1, 2, 3, 4, 5, 8, 14, (FusedTiles.MAX_TOKENS / 3 + 1) * 3 + 1, (FusedTiles.MAX_TOKENS / 3 + 1) * 3 + 2};
+
+  /**
    * Runs every kernel shape of every supported type on small random matrices until the JIT has
    * compiled them, and returns the time taken. Until C2 compiles it, Vector API code runs
    * interpreted or in C1 without intrinsics, hundreds of times slower (a first 16-token matmul of
@@ -166,13 +174,13 @@ public final class Matmul {
       // Q4_0/Q4_K: llama.cpp's order depends on whether the row count is a multiple of 8
       for (int nr : quantizesActivations(t) || isKQuant(t) ? new int[] {rows, rows + 5} : new int[] {rows}) {
         Weight w = mapped(Quantize.weight("warm-up " + t, t, nr, c, java.util.Arrays.copyOf(values, nr * c)));
-        int maxTokens = 5; // 8x3, 8x2, 8x1, 1x3 and 1x1 tiles; QuantDot's 4- and 1-token tiles
-        float[] x = new float[maxTokens * c];
+        int maxTokens = 5; // QuantDot's 4- and 1-token tiles
+        float[] x = new float[FLOAT_WARM_UP_TOKENS[FLOAT_WARM_UP_TOKENS.length - 1] * c];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-        float[] out = new float[maxTokens * nr];
+        float[] out = new float[FLOAT_WARM_UP_TOKENS[FLOAT_WARM_UP_TOKENS.length - 1] * nr];
         for (int i = 0; i < 3000; i++) matmul(w, x, 1 + i % maxTokens, out, pool);
         if (floatKernels && t.blockSize > 1) {
-          for (int i = 0; i < 3000; i++) matmulFloat(w, x, 1 + i % maxTokens, out, pool);
+          for (int i = 0; i < 3000; i++) matmulFloat(w, x, FLOAT_WARM_UP_TOKENS[i % FLOAT_WARM_UP_TOKENS.length], out, pool);
         }
         if (isKQuant(t)) { // and the prompt rows' order (repacked Q4_K)
           Q8KActivations q = K_ACTIVATIONS.get();

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * per-(row, token) vector accumulators persist across blocks in {@link Workspace#acc}. At the end
  * of the group, each accumulator is summed across lanes and the scalar tail (row lengths that are
  * not a multiple of L) is added. One to four tokens of Q8_0/Q4_0 skip the scratch
- * ({@link #inRegisters}).
+ * ({@link #inRegisters}), and so do five to {@link FusedTiles#MAX_TOKENS} of Q8_0 ({@link #fused}).
  */
 final class MatmulTask implements Parallel.RangeTask {
   /** Rows decoded together (the row dimension of the register tile). */
@@ -54,6 +54,10 @@ final class MatmulTask implements Parallel.RangeTask {
   private int xOff, xStride, nTokens;
   private float[] out;
   private int outOff, outStride;
+  /** Whether this call's rows go through {@link FusedTiles}, its tokens packed once into {@link #packed}. */
+  private boolean fused;
+  /** The call's activations in {@link FusedTiles#pack}'s panels, shared read-only by the threads. */
+  private float[] packed = new float[0];
 
   static MatmulTask forCurrentThread() {
     return PER_THREAD.get();
@@ -69,6 +73,15 @@ final class MatmulTask implements Parallel.RangeTask {
     this.out = out;
     this.outOff = outOff;
     this.outStride = outStride;
+    // packed here, once, by the calling thread: the pieces the threads run (Parallel halves what
+    // is left of a region each time) all read the same panels, where packing per piece repeated
+    // the copy a dozen times per call and cost a 16-sequence prefill a quarter of its speed
+    this.fused = !(w.cols() % L == 0 && RegisterRows.handles(w.type(), nTokens)) && FusedTiles.handles(w, nTokens);
+    if (fused) {
+      int n = nTokens * w.cols();
+      if (packed.length < n) packed = new float[n];
+      FusedTiles.pack(x, xOff, xStride, nTokens, w.cols(), packed);
+    }
   }
 
   void clear() {
@@ -84,6 +97,8 @@ final class MatmulTask implements Parallel.RangeTask {
     // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
     if (w.cols() % L == 0 && RegisterRows.handles(w.type(), nt)) {
       start = inRegisters(start, end, ws);
+    } else if (fused) {
+      start = fused(start, end, ws);
     }
     // many tokens: in chunks, so that a chunk's activations stay in L2 while every row group
     // passes over them (512 tokens of 4864 columns are 10 MB); each token's sums are unchanged
@@ -114,6 +129,25 @@ final class MatmulTask implements Parallel.RangeTask {
   static int passStart(int nt, int p, int passes) {
     long groups = (nt + PASS_GROUP - 1) / PASS_GROUP;
     return (int) Math.min(nt, PASS_GROUP * (groups * p / passes));
+  }
+
+  /**
+   * A few dozen tokens of Q8_0 weights, rows {@code [start, end)} in groups of {@link #ROWS}:
+   * the weights decoded in registers, two rows at a time ({@link FusedTiles}), then the group's
+   * lane sums. Returns the first row not done (the last {@code (end - start) % ROWS}).
+   */
+  private int fused(int start, int end, Workspace ws) {
+    int cols = w.cols(), nt = nTokens, ra = nt * L;
+    long rowBytes = w.rowBytes();
+    float[] xs = packed;
+    int r0 = start;
+    for (; r0 + ROWS <= end; r0 += ROWS) {
+      for (int i = 0; i < ROWS; i += 2) {
+        FusedTiles.rowPair(w.data(), (r0 + i) * rowBytes, rowBytes, cols, xs, nt, ws.acc, i * ra, ra);
+      }
+      LaneSums.reduceGroup(ws.acc, nt, out, outOff + r0, outStride);
+    }
+    return r0;
   }
 
   /**
