@@ -17,7 +17,7 @@ import java.util.Arrays;
  * per-(row, token) vector accumulators persist across blocks in {@link Workspace#acc}. At the end
  * of the group, each accumulator is summed across lanes and the scalar tail (row lengths that are
  * not a multiple of L) is added. One to four tokens of Q8_0/Q4_0 skip the scratch
- * ({@link #inRegisters}), and so do five to {@link FusedTiles#MAX_TOKENS} of Q8_0 ({@link #fused}).
+ * ({@link #inRegisters}), and so do five to {@link FusedTiles#MAX_TOKENS} of them ({@link #fused}).
  */
 final class MatmulTask implements Parallel.RangeTask {
   /** Rows decoded together (the row dimension of the register tile). */
@@ -132,7 +132,7 @@ final class MatmulTask implements Parallel.RangeTask {
   }
 
   /**
-   * A few dozen tokens of Q8_0 weights, rows {@code [start, end)} in groups of {@link #ROWS}:
+   * A few dozen tokens of Q8_0 or Q4_0 weights, rows {@code [start, end)} in groups of {@link #ROWS}:
    * the weights decoded in registers, two rows at a time ({@link FusedTiles}), then the group's
    * lane sums. Returns the first row not done (the last {@code (end - start) % ROWS}).
    */
@@ -143,7 +143,7 @@ final class MatmulTask implements Parallel.RangeTask {
     int r0 = start;
     for (; r0 + ROWS <= end; r0 += ROWS) {
       for (int i = 0; i < ROWS; i += 2) {
-        FusedTiles.rowPair(w.data(), (r0 + i) * rowBytes, rowBytes, cols, xs, nt, ws.acc, i * ra, ra);
+        FusedTiles.rowPair(w.type(), w.data(), (r0 + i) * rowBytes, rowBytes, cols, xs, nt, ws.acc, i * ra, ra);
       }
       LaneSums.reduceGroup(ws.acc, nt, out, outOff + r0, outStride);
     }

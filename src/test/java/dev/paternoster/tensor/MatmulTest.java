@@ -172,7 +172,7 @@ class MatmulTest {
         Matmul.matmulFloat(w, Arrays.copyOfRange(x, tok * cols, (tok + 1) * cols), 1, alone[tok], single);
       }
     }
-    // 5 to FusedTiles.MAX_TOKENS tokens of Q8_0: every tile of FusedTiles and their mixes
+    // 5 to FusedTiles.MAX_TOKENS tokens of Q8_0 and Q4_0: every tile of FusedTiles and their mixes
     for (int nTokens : new int[] {1, 2, 3, 4, 5, 9, 12, 16, 25, 31, FusedTiles.MAX_TOKENS, FusedTiles.MAX_TOKENS + 1, maxT}) {
       float[] out = new float[nTokens * rows];
       Matmul.matmulFloat(w, Arrays.copyOfRange(x, (maxT - nTokens) * cols, maxT * cols), nTokens, out, pool);
