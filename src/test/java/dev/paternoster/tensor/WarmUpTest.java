@@ -22,4 +22,16 @@ class WarmUpTest {
     assertThat(w.rows()).isEqualTo(heap.rows());
     assertThat(w.cols()).isEqualTo(heap.cols());
   }
+
+  /**
+   * The warm-up runs every kernel shape of every type (what {@code serve --warm-up} does before
+   * its first request) without an error, and reports the time it took.
+   */
+  @Test
+  void warmUpRunsEveryKernel() {
+    try (Parallel pool = new Parallel(2)) {
+      java.time.Duration took = Matmul.warmUp(pool, true);
+      assertThat(took).isPositive();
+    }
+  }
 }
