@@ -54,6 +54,8 @@ final class MatmulTask implements Parallel.RangeTask {
   private int xOff, xStride, nTokens;
   private float[] out;
   private int outOff, outStride;
+  /** Whether this call's rows are decoded in registers one to four tokens at a time ({@link #inRegisters}). */
+  private boolean registers;
   /** Whether this call's rows go through {@link FusedTiles}, its tokens packed once into {@link #packed}. */
   private boolean fused;
   /** The call's activations in {@link FusedTiles#pack}'s panels, shared read-only by the threads. */
@@ -76,7 +78,8 @@ final class MatmulTask implements Parallel.RangeTask {
     // packed here, once, by the calling thread: the pieces the threads run (Parallel halves what
     // is left of a region each time) all read the same panels, where packing per piece repeated
     // the copy a dozen times per call and cost a 16-sequence prefill a quarter of its speed
-    this.fused = !(w.cols() % L == 0 && RegisterRows.handles(w.type(), nTokens)) && FusedTiles.handles(w, nTokens);
+    this.registers = w.cols() % L == 0 && RegisterRows.handles(w.type(), nTokens);
+    this.fused = !registers && FusedTiles.handles(w, nTokens);
     if (fused) {
       int n = nTokens * w.cols();
       if (packed.length < n) packed = new float[n];
@@ -95,7 +98,7 @@ final class MatmulTask implements Parallel.RangeTask {
     Workspace ws = Workspace.get(Math.min(nTokens, TOKEN_CHUNK));
     int nt = nTokens;
     // a few tokens reuse a decoded weight too little: decode in registers instead (same bits, see RegisterRows)
-    if (w.cols() % L == 0 && RegisterRows.handles(w.type(), nt)) {
+    if (registers) {
       start = inRegisters(start, end, ws);
     } else if (fused) {
       start = fused(start, end, ws);
