@@ -2,6 +2,7 @@ package dev.paternoster.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -50,6 +51,10 @@ public final class Q8Activations {
   int nTokens, cols, blocks;
   float[] a = new float[0];
   float[] d = new float[0];
+  /** The quants in column order, token t's at {@code qs[t * cols ..]} (for {@link InterleavedQ4}). */
+  short[] qs = new short[0];
+  /** Per (token, block): {@code -8 * sum(q)} modulo 2^16, a Q4_0 block's offset (for {@link InterleavedQ4}). */
+  short[] bias = new short[0];
 
   public int tokens() {
     return nTokens;
@@ -84,6 +89,8 @@ public final class Q8Activations {
     if (d.length < need) {
       d = new float[need];
       a = new float[need * BLOCK_FLOATS];
+      qs = new short[need * 32];
+      bias = new short[need];
     }
     eachToken(pool, nTokens, cols, t -> token(x, xOff + t * xStride, t));
   }
@@ -111,11 +118,15 @@ public final class Q8Activations {
       float id = inverseScale(amax);
       d[t * blocks + b] = scale(amax);
       int o = (t * blocks + b) * BLOCK_FLOATS;
+      int sum = 0;
       for (int j = 0; j < 32; j++) {
         float q = (x[xo + 32 * b + j] * id + ROUND) - ROUND;
         a[o + (j % 4) * 16 + j / 4] = q;
         a[o + (j % 4) * 16 + 8 + j / 4] = q;
+        qs[(t * blocks + b) * 32 + j] = (short) q;
+        sum += (int) q;
       }
+      bias[t * blocks + b] = (short) (-8 * sum);
     }
   }
 
@@ -135,6 +146,11 @@ public final class Q8Activations {
       PICK1.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o + 16);
       PICK2.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o + 32);
       PICK3.selectFrom(ql, qh).reinterpretAsFloats().intoArray(a, o + 48);
+      FloatVector fl = ql.reinterpretAsFloats(), fh = qh.reinterpretAsFloats();
+      ((ShortVector) fl.convertShape(VectorOperators.F2S, ShortVector.SPECIES_256, 0)).intoArray(qs, (t * blocks + b) * 32);
+      ((ShortVector) fh.convertShape(VectorOperators.F2S, ShortVector.SPECIES_256, 0)).intoArray(qs, (t * blocks + b) * 32 + 16);
+      // exact: at most 32 * 127 in magnitude
+      bias[t * blocks + b] = (short) (-8 * (int) fl.add(fh).reduceLanes(VectorOperators.ADD));
     }
   }
 }

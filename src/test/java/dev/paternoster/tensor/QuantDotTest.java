@@ -2,6 +2,9 @@ package dev.paternoster.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -174,5 +177,38 @@ class QuantDotTest {
     ReferenceMatmul.llamaCpp(b, x, 5, rb);
     assertThat(oa).containsExactly(ra);
     assertThat(ob).containsExactly(rb);
+  }
+
+  @Test
+  void blockSumsAtTheEdgeOfSixteenBitsAreExact() {
+    // quants -8 or +7 against activation quants of +-127: block sums of -32512, 32512 and 28448,
+    // the largest a Q4_0 block can make, which the 16-bit lanes of InterleavedQ4 must hold
+    int cols = 64, blocks = cols / 32;
+    for (String name : new String[] {"blk.0.ffn_up.weight", "token_embd.weight"}) {
+      for (int rows : new int[] {32, 33}) {
+        MemorySegment data = Arena.ofAuto().allocate((long) rows * blocks * 18);
+        for (int r = 0; r < rows; r++) {
+          for (int b = 0; b < blocks; b++) {
+            long o = (long) (r * blocks + b) * 18;
+            data.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.5f + r % 3));
+            for (int k = 0; k < 16; k++) data.set(ValueLayout.JAVA_BYTE, o + 2 + k, (byte) (r % 2 == 0 ? 0x00 : 0xFF));
+          }
+        }
+        Weight w = new Weight(name, GGMLType.Q4_0, rows, cols, data);
+        float[] x = new float[3 * cols];
+        for (int i = 0; i < cols; i++) {
+          x[i] = 1f;
+          x[cols + i] = -1f;
+          x[2 * cols + i] = i % 2 == 0 ? 2f : -2f;
+        }
+        assertExact(w, x, 3);
+        float[] got = new float[3 * rows];
+        Matmul.matmul(w, x, 3, got, pool);
+        float d = Float.float16ToFloat(Float.floatToFloat16(1f / 127f)) * 0.5f; // row 0's d_w * d_a
+        float chain = Math.fma(-32512f, d, Math.fma(-32512f, d, 0f));
+        assertThat(got[0]).as("%s rows %d", name, rows).isEqualTo(chain);
+        assertThat(got[rows]).as("%s rows %d", name, rows).isEqualTo(-chain);
+      }
+    }
   }
 }
