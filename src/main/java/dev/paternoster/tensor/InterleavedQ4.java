@@ -16,10 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A Q4_0 matrix repacked so that one 512-bit vector holds one quant of 32 rows, multiplied by
- * {@link Q8Activations} in 16-bit integer lanes: llama.cpp's repacked order
+ * {@link Q8Activations} in 16-bit integer lanes, bit for bit as {@link QuantDot} computes it but
+ * without decoding weights to floats. Here llama.cpp's repacked order
  * ({@code ggml_gemv/gemm_q4_0_8x8_q8_0}: per row and token, {@code acc = fma(isum_block, d_w*d_a, acc)}
- * block after block), bit for bit, as {@link QuantDot} computes it, but without decoding weights to
- * floats.
+ * block after block), for the matrices llama.cpp repacks; {@link InterleavedQ4Chains} has its
+ * {@code vec_dot} order, for the others.
  *
  * <p>Why 16-bit lanes: a block's integer sum {@code sum((q-8) * a)} over 32 positions is at most
  * {@code 32 * 8 * 127 = 32512} in magnitude, so it fits a short. Each step multiplies 32 rows'
@@ -63,15 +64,18 @@ final class InterleavedQ4 implements Parallel.RangeTask {
   private static final ThreadLocal<InterleavedQ4> PER_THREAD = ThreadLocal.withInitial(InterleavedQ4::new);
   /** A thread's row sums of one tile, before they are copied out. */
   private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[ROWS * TILE]);
+  /** A thread's chains of one {@link InterleavedQ4Chains} tile. */
+  private static final ThreadLocal<float[]> CHAINS = ThreadLocal.withInitial(() -> new float[InterleavedQ4Chains.CHAIN_FLOATS]);
 
   private Packed p;
+  private boolean repacked;
   private Q8Activations x;
   private float[] out;
   private int outOff, outStride;
 
-  /** Whether {@code w} is multiplied here: a Q4_0 matrix llama.cpp repacks, on a machine with 512-bit shorts. */
+  /** Whether {@code w} is multiplied here: a Q4_0 matrix, on a machine with 512-bit shorts. */
   static boolean applies(Weight w) {
-    return SUPPORTED && QuantDot.repacked(w);
+    return SUPPORTED && w.type() == GGMLType.Q4_0;
   }
 
   /** The row that short lane l of a group holds: 0, 16, 1, 17, ... */
@@ -116,6 +120,7 @@ final class InterleavedQ4 implements Parallel.RangeTask {
     if (x.cols != w.cols()) throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns, activations have " + x.cols);
     InterleavedQ4 task = PER_THREAD.get();
     task.p = p;
+    task.repacked = QuantDot.repacked(w);
     task.x = x;
     task.out = out;
     task.outOff = outOff;
@@ -131,6 +136,12 @@ final class InterleavedQ4 implements Parallel.RangeTask {
 
   @Override
   public void run(int g0, int g1) {
+    if (repacked) gemv(g0, g1);
+    else chains(g0, g1);
+  }
+
+  /** The repacked order, four tokens at a time. */
+  private void gemv(int g0, int g1) {
     Packed p = this.p;
     Q8Activations x = this.x;
     int nt = x.nTokens, blocks = p.blocks, cols = x.cols;
@@ -144,6 +155,27 @@ final class InterleavedQ4 implements Parallel.RangeTask {
       }
       for (; t < nt; t++) {
         tile1(p.data, base, blocks, x.qs, t * cols, x.bias, x.d, t * blocks, buf);
+        store(g, t, buf, 0);
+      }
+    }
+  }
+
+  /** The vec_dot order ({@link InterleavedQ4Chains}), two tokens at a time. */
+  private void chains(int g0, int g1) {
+    Packed p = this.p;
+    Q8Activations x = this.x;
+    int nt = x.nTokens, blocks = p.blocks, cols = x.cols;
+    float[] buf = TILE_OUT.get(), lanes = CHAINS.get();
+    for (int g = g0; g < g1; g++) {
+      long base = (long) g * blocks * BLOCK_BYTES;
+      int t = 0;
+      for (; t + 2 <= nt; t += 2) {
+        InterleavedQ4Chains.tile2(p.data, base, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        store(g, t, buf, 0);
+        store(g, t + 1, buf, ROWS);
+      }
+      for (; t < nt; t++) {
+        InterleavedQ4Chains.tile1(p.data, base, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
         store(g, t, buf, 0);
       }
     }
