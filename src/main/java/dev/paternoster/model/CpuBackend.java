@@ -91,8 +91,9 @@ public final class CpuBackend implements Backend {
       newInput();
       preparedCols = cols;
     }
-    if (Matmul.quantizesActivations(w.type()) && numerics == Numerics.LLAMACPP) {
+    if (Matmul.quantizesActivations(w.type()) && (numerics == Numerics.LLAMACPP || Matmul.exactIsFastest(w))) {
       // Q8_0/Q4_0: activations quantized to Q8_0, products computed as llama.cpp computes them
+      // (under fast numerics too where that is the fastest way)
       if (!quantized) {
         q8.quantize(x, 0, cols, nTokens, cols, pool);
         quantized = true;

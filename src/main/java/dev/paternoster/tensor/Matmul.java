@@ -136,6 +136,15 @@ public final class Matmul {
   }
 
   /**
+   * Whether llama.cpp's arithmetic is also the fastest way this machine multiplies {@code w}: Q4_0
+   * in 16-bit integer lanes ({@link InterleavedQ4}, AVX-512), faster than decoding the weights to
+   * floats at every batch size. {@code --numerics fast} then takes it too.
+   */
+  public static boolean exactIsFastest(Weight w) {
+    return InterleavedQ4.applies(w);
+  }
+
+  /**
    * Q8_0 or Q4_0 weights times quantized activations, bit for bit as llama.cpp's x86 CPU backend:
    * {@code out[outOff + t*outStride + r]} for every token t of {@code x} and row r.
    */
