@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * llama.cpp's {@code ggml_vec_dot_q4_0_q8_0} order on {@link InterleavedQ4}'s layout, for the Q4_0
+ * llama.cpp's {@code ggml_vec_dot_q4_0_q8_0} order on {@link Interleaved}'s layout, for the Q4_0
  * matrices llama.cpp does not repack (the token embedding, which doubles as the output matrix of
  * tied models, and matrices whose row count is not a multiple of 8), bit for bit as
  * {@link QuantDot} computes it.
@@ -29,9 +29,11 @@ final class InterleavedQ4Chains {
   private static final VectorSpecies<Byte> B = ByteVector.SPECIES_256;
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-  private static final int ROWS = InterleavedQ4.ROWS;
-  /** Where a block's quants start, after its 32 float scales. */
+  private static final int ROWS = Interleaved.ROWS;
+  /** Bytes of a block's 32 float scales. */
   private static final int SCALES = 4 * ROWS;
+  /** Quant bytes of a block that one pass reads: chunks 4c..4c+3. */
+  static final int PASS_BYTES = 4 * ROWS;
   /** Tokens per tile. */
   static final int TILE = 2;
   /** Scratch floats per tile: 8 chains x 32 rows per token. */
@@ -40,16 +42,16 @@ final class InterleavedQ4Chains {
   private InterleavedQ4Chains() {}
 
   /** One token: {@code buf[0..32)} = the group's 32 row sums. */
-  static void tile1(MemorySegment m, long base, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
+  static void tile1(MemorySegment m, long scales, long quants, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
     for (int c = 0; c < 4; c++) {
       FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), e0 = FloatVector.zero(F), f0 = FloatVector.zero(F);
-      long p = base;
-      for (int b = 0; b < blocks; b++, p += InterleavedQ4.BLOCK_BYTES) {
-        FloatVector dw0 = FloatVector.fromMemorySegment(F, m, p, LE), dw1 = FloatVector.fromMemorySegment(F, m, p + 64, LE);
+      long s = scales, q = quants + (long) c * blocks * PASS_BYTES;
+      for (int b = 0; b < blocks; b++, s += SCALES, q += PASS_BYTES) {
+        FloatVector dw0 = FloatVector.fromMemorySegment(F, m, s, LE), dw1 = FloatVector.fromMemorySegment(F, m, s + 64, LE);
         ShortVector s0 = ShortVector.zero(S), h0 = ShortVector.zero(S);
         int e = 32 * b + 4 * c;
         for (int k = 0; k < 4; k++, e++) {
-          ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, p + SCALES + (4 * c + k) * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
+          ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, q + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
           ShortVector lo = w.and((short) 15).sub((short) 8), hi = w.lanewise(VectorOperators.ASHR, 4).and((short) 15).sub((short) 8);
           s0 = s0.add(lo.mul(qs[qo + e]));
           h0 = h0.add(hi.mul(qs[qo + e + 16]));
@@ -73,16 +75,16 @@ final class InterleavedQ4Chains {
 
 
   /** Two tokens (token i's activations at {@code qo + i*qStride}): {@code buf[32i..32i+32)}. */
-  static void tile2(MemorySegment m, long base, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
+  static void tile2(MemorySegment m, long scales, long quants, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
     for (int c = 0; c < 4; c++) {
       FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), e0 = FloatVector.zero(F), f0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F), e1 = FloatVector.zero(F), f1 = FloatVector.zero(F);
-      long p = base;
-      for (int b = 0; b < blocks; b++, p += InterleavedQ4.BLOCK_BYTES) {
-        FloatVector dw0 = FloatVector.fromMemorySegment(F, m, p, LE), dw1 = FloatVector.fromMemorySegment(F, m, p + 64, LE);
+      long s = scales, q = quants + (long) c * blocks * PASS_BYTES;
+      for (int b = 0; b < blocks; b++, s += SCALES, q += PASS_BYTES) {
+        FloatVector dw0 = FloatVector.fromMemorySegment(F, m, s, LE), dw1 = FloatVector.fromMemorySegment(F, m, s + 64, LE);
         ShortVector s0 = ShortVector.zero(S), h0 = ShortVector.zero(S), s1 = ShortVector.zero(S), h1 = ShortVector.zero(S);
         int e = 32 * b + 4 * c;
         for (int k = 0; k < 4; k++, e++) {
-          ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, p + SCALES + (4 * c + k) * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
+          ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, q + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
           ShortVector lo = w.and((short) 15).sub((short) 8), hi = w.lanewise(VectorOperators.ASHR, 4).and((short) 15).sub((short) 8);
           s0 = s0.add(lo.mul(qs[qo + e]));
           h0 = h0.add(hi.mul(qs[qo + e + 16]));
@@ -119,7 +121,7 @@ final class InterleavedQ4Chains {
 
 
   /** llama.cpp's hsum_float_8 of one token's chains, for rows 0..15 and 16..31. */
-  private static void hsum8(float[] lanes, int o, float[] buf, int bo) {
+  static void hsum8(float[] lanes, int o, float[] buf, int bo) {
     for (int h = 0; h < 32; h += 16) {
       int q = o + h;
       FloatVector a = FloatVector.fromArray(F, lanes, q).add(FloatVector.fromArray(F, lanes, q + 128))

@@ -137,11 +137,11 @@ public final class Matmul {
 
   /**
    * Whether llama.cpp's arithmetic is also the fastest way this machine multiplies {@code w}: Q4_0
-   * in 16-bit integer lanes ({@link InterleavedQ4}, AVX-512), faster than decoding the weights to
+   * in 16-bit integer lanes ({@link Interleaved}, AVX-512), faster than decoding the weights to
    * floats at every batch size. {@code --numerics fast} then takes it too.
    */
   public static boolean exactIsFastest(Weight w) {
-    return InterleavedQ4.applies(w);
+    return Interleaved.applies(w) && w.type() == GGMLType.Q4_0;
   }
 
   /**
@@ -150,7 +150,8 @@ public final class Matmul {
    */
   public static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
     if (!checkQuantized(w, quantizesActivations(w.type()), "Q8_0", x.cols(), x.tokens(), out, outOff, outStride, pool)) return;
-    QuantDot.matmul(w, x, out, outOff, outStride, pool);
+    if (Interleaved.applies(w)) Interleaved.matmul(w, x, out, outOff, outStride, pool); // 16-bit integer lanes
+    else QuantDot.matmul(w, x, out, outOff, outStride, pool);
   }
 
   /**

@@ -125,10 +125,6 @@ final class QuantDot implements Parallel.RangeTask {
 
   /** {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)} for every row and token. */
   static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
-    if (InterleavedQ4.applies(w)) { // Q4_0 in 16-bit lanes, either order
-      InterleavedQ4.matmul(w, x, out, outOff, outStride, pool);
-      return;
-    }
     QuantDot task = PER_THREAD.get();
     task.w = w;
     task.x = x;

@@ -78,6 +78,22 @@ class QuantDotTest {
     }
   }
 
+  @ParameterizedTest
+  @CsvSource({"Q8_0,7,96", "Q8_0,37,544", "Q4_0,8,288", "Q4_0,37,544", "Q4_0,136,64"})
+  void quantDotItselfMatchesLlamaCpp(GGMLType t, int rows, int cols) {
+    // where Interleaved runs, Matmul no longer reaches QuantDot's vector kernels: check them directly
+    Weight w = weight(t, "w", rows, cols, rows * 7L + cols);
+    for (int n : new int[] {1, 3, 4, 5, 9, 17}) {
+      float[] x = activations(n * cols, n);
+      Q8Activations q = new Q8Activations();
+      q.quantize(x, 0, cols, n, cols, pool);
+      float[] got = new float[n * rows], want = new float[n * rows];
+      QuantDot.matmul(w, q, got, 0, rows, pool);
+      ReferenceMatmul.llamaCpp(w, x, n, want);
+      assertThat(got).as("%s %dx%d, %d tokens", t, rows, cols, n).containsExactly(want);
+    }
+  }
+
   @Test
   void everyTokenCountUpTo70() {
     for (GGMLType t : new GGMLType[] {GGMLType.Q8_0, GGMLType.Q4_0}) {

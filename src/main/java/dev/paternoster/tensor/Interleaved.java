@@ -1,0 +1,195 @@
+package dev.paternoster.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import jdk.incubator.vector.ShortVector;
+
+/**
+ * Q4_0 and Q8_0 matrices copied so that one 512-bit vector holds one quant of 32 rows, multiplied
+ * by {@link Q8Activations} in 16-bit integer lanes, bit for bit as {@link QuantDot} computes them
+ * but without decoding weights to floats: {@link InterleavedQ4} (llama.cpp's repacked Q4_0 order),
+ * {@link InterleavedQ4Chains} and {@link InterleavedQ8Chains} (its {@code vec_dot} order).
+ *
+ * <p>Layout, per group of 32 rows: each block's scales as 32 floats, then the quant bytes in chunks
+ * of 32, byte l of a chunk from row {@link #rowOfLane rowOfLane(l)}: per block, Q4_0 has 16 chunks,
+ * chunk k holding byte k of each row's block (low nibble: quant k, high nibble: quant k+16), Q8_0
+ * 32, chunk k holding quant k. The chunks are ordered by the kernel's passes over the group: the
+ * {@code vec_dot} kernels read a quarter of every block per pass, so pass c's chunks of all blocks
+ * come first, then pass c+1's (read in place, a pass would take a quarter of each cache line run
+ * and the prefetchers would not follow); the repacked Q4_0 kernel reads blocks whole, in one
+ * pass. Lanes alternate between rows {@code j} and
+ * {@code 16+j}, so that a short vector seen as ints gives rows 0..15 in the low halves and rows
+ * 16..31 in the high halves, and the float scales and accumulators follow in row order. Rows past
+ * the end of the matrix have zero scales and quants.
+ *
+ * <p>The copy is made at a matrix's first multiplication and lives off-heap, as llama.cpp keeps
+ * its repacked weights in their own buffer; the mapped original is no longer read there, and the
+ * system may drop its pages.
+ */
+final class Interleaved implements Parallel.RangeTask {
+  /** Rows per group: the 32 short lanes of a 512-bit vector. */
+  static final int ROWS = 32;
+
+  /**
+   * Whether this machine runs 512-bit short vectors (AVX-512BW): otherwise QuantDot multiplies
+   * (as it does with {@code -Dpaternoster.interleaved=false}, for comparisons).
+   */
+  static final boolean SUPPORTED = QuantDot.VECTOR && ShortVector.SPECIES_PREFERRED.length() >= 32
+      && Boolean.parseBoolean(System.getProperty("paternoster.interleaved", "true"));
+
+  /** Repacked copies, kept as long as their weight is. */
+  private static final Map<Weight, Packed> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** A repacked matrix: {@code groups} groups of {@code blocks} blocks of {@code blockBytes}. */
+  record Packed(MemorySegment data, int rows, int blocks, int groups, int blockBytes) {
+    /** Where group g's block scales start. */
+    long scales(int g) {
+      return (long) g * blocks * blockBytes;
+    }
+
+    /** Where group g's quant chunks start. */
+    long quants(int g) {
+      return scales(g) + (long) blocks * 4 * ROWS;
+    }
+  }
+
+  /** Which kernel multiplies a matrix. */
+  private enum Kernel { Q4_REPACKED, Q4_CHAINS, Q8_CHAINS }
+
+  private static final ThreadLocal<Interleaved> PER_THREAD = ThreadLocal.withInitial(Interleaved::new);
+  /** A thread's row sums of one tile, before they are copied out. */
+  private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[ROWS * InterleavedQ4.TILE]);
+  /** A thread's chains of one {@code vec_dot} tile. */
+  private static final ThreadLocal<float[]> CHAINS = ThreadLocal.withInitial(() -> new float[InterleavedQ4Chains.CHAIN_FLOATS]);
+
+  private Packed p;
+  private Kernel kernel;
+  private Q8Activations x;
+  private float[] out;
+  private int outOff, outStride;
+
+  /** Whether {@code w} is multiplied here: a Q4_0 or Q8_0 matrix, on a machine with 512-bit shorts. */
+  static boolean applies(Weight w) {
+    return SUPPORTED && (w.type() == GGMLType.Q4_0 || w.type() == GGMLType.Q8_0);
+  }
+
+  /** The row that short lane l of a group holds: 0, 16, 1, 17, ... */
+  static int rowOfLane(int l) {
+    return (l & 1) == 0 ? l >> 1 : 16 + (l >> 1);
+  }
+
+  /** {@code w} repacked (once; later calls return the same copy while {@code w} is reachable). */
+  static Packed packed(Weight w) {
+    synchronized (PACKED) {
+      return PACKED.computeIfAbsent(w, Interleaved::repack);
+    }
+  }
+
+  static Packed repack(Weight w) {
+    boolean q4 = w.type() == GGMLType.Q4_0;
+    if (!q4 && w.type() != GGMLType.Q8_0) throw new IllegalArgumentException(w.name() + ": not Q4_0 or Q8_0 but " + w.type());
+    int chunks = q4 ? 16 : 32, srcBlock = q4 ? 18 : 34;
+    int passes = q4 && QuantDot.repacked(w) ? 1 : 4, perPass = chunks / passes;
+    int blockBytes = 4 * ROWS + chunks * ROWS;
+    int blocks = w.cols() / 32, groups = (w.rows() + ROWS - 1) / ROWS;
+    MemorySegment dst = Arena.ofAuto().allocate((long) groups * blocks * blockBytes, 64);
+    MemorySegment src = w.data();
+    long rowBytes = w.rowBytes();
+    for (int g = 0; g < groups; g++) {
+      for (int l = 0; l < ROWS; l++) {
+        int j = rowOfLane(l), r = g * ROWS + j;
+        if (r >= w.rows()) continue; // zero scale and quants (the allocation is zeroed)
+        for (int b = 0; b < blocks; b++) {
+          long from = r * rowBytes + (long) b * srcBlock;
+          long group = (long) g * blocks * blockBytes, quants = group + (long) blocks * 4 * ROWS;
+          float d = Float.float16ToFloat(src.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
+          dst.set(ValueLayout.JAVA_FLOAT_UNALIGNED, group + 4L * ROWS * b + 4L * j, d);
+          for (int k = 0; k < chunks; k++) {
+            int c = k / perPass;
+            long chunk = quants + ((long) c * blocks + b) * perPass * ROWS + (k % perPass) * ROWS;
+            dst.set(ValueLayout.JAVA_BYTE, chunk + l, src.get(ValueLayout.JAVA_BYTE, from + 2 + k));
+          }
+        }
+      }
+    }
+    return new Packed(dst, w.rows(), blocks, groups, blockBytes);
+  }
+
+  /** {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)}, as {@link QuantDot#matmul}. */
+  static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
+    if (x.cols != w.cols()) throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns, activations have " + x.cols);
+    Packed p = packed(w);
+    Interleaved task = PER_THREAD.get();
+    task.p = p;
+    task.kernel = w.type() == GGMLType.Q8_0 ? Kernel.Q8_CHAINS : QuantDot.repacked(w) ? Kernel.Q4_REPACKED : Kernel.Q4_CHAINS;
+    task.x = x;
+    task.out = out;
+    task.outOff = outOff;
+    task.outStride = outStride;
+    try {
+      pool.forRange(p.groups, task);
+    } finally {
+      task.p = null;
+      task.x = null;
+      task.out = null;
+    }
+  }
+
+  @Override
+  public void run(int g0, int g1) {
+    if (kernel == Kernel.Q4_REPACKED) gemv(g0, g1);
+    else chains(g0, g1, kernel == Kernel.Q8_CHAINS);
+  }
+
+  /** The repacked order, four tokens at a time. */
+  private void gemv(int g0, int g1) {
+    Packed p = this.p;
+    Q8Activations x = this.x;
+    int nt = x.nTokens, blocks = p.blocks, cols = x.cols, tile = InterleavedQ4.TILE;
+    float[] buf = TILE_OUT.get();
+    for (int g = g0; g < g1; g++) {
+      long scales = p.scales(g), quants = p.quants(g);
+      int t = 0;
+      for (; t + tile <= nt; t += tile) {
+        InterleavedQ4.tile4(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.bias, x.d, t * blocks, buf);
+        for (int i = 0; i < tile; i++) store(g, t + i, buf, i * ROWS);
+      }
+      for (; t < nt; t++) {
+        InterleavedQ4.tile1(p.data, scales, quants, blocks, x.qs, t * cols, x.bias, x.d, t * blocks, buf);
+        store(g, t, buf, 0);
+      }
+    }
+  }
+
+  /** The vec_dot order, two tokens at a time. */
+  private void chains(int g0, int g1, boolean q8) {
+    Packed p = this.p;
+    Q8Activations x = this.x;
+    int nt = x.nTokens, blocks = p.blocks, cols = x.cols;
+    float[] buf = TILE_OUT.get(), lanes = CHAINS.get();
+    for (int g = g0; g < g1; g++) {
+      long scales = p.scales(g), quants = p.quants(g);
+      int t = 0;
+      for (; t + 2 <= nt; t += 2) {
+        if (q8) InterleavedQ8Chains.tile2(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        else InterleavedQ4Chains.tile2(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        store(g, t, buf, 0);
+        store(g, t + 1, buf, ROWS);
+      }
+      for (; t < nt; t++) {
+        if (q8) InterleavedQ8Chains.tile1(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        else InterleavedQ4Chains.tile1(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        store(g, t, buf, 0);
+      }
+    }
+  }
+
+  private void store(int g, int t, float[] buf, int bo) {
+    int r0 = g * ROWS, n = Math.min(ROWS, p.rows - r0);
+    System.arraycopy(buf, bo, out, outOff + t * outStride + r0, n);
+  }
+}
