@@ -11,6 +11,12 @@ public interface Backend extends AutoCloseable {
   void matmul(Weight w, float[] x, int nTokens, float[] out);
 
   /**
+   * Called once for each matrix of a model as it loads, so that work done once per matrix (the CPU
+   * backend's repacked copies) is not left to the first request.
+   */
+  default void prepare(Weight w) {}
+
+  /**
    * Which rows of the following matmuls llama.cpp multiplies as part of a prompt ({@link Batch#promptRow});
    * null: none. Only a backend reproducing llama.cpp's arithmetic needs it.
    */

@@ -85,13 +85,23 @@ public final class CpuBackend implements Backend {
     preparedCols = -1;
   }
 
+  @Override
+  public void prepare(Weight w) {
+    if (multipliesQuantized(w)) Matmul.prepare(w, pool);
+  }
+
+  /** Whether {@code w} is multiplied by activations quantized to Q8_0 (llama.cpp's way). */
+  private boolean multipliesQuantized(Weight w) {
+    return Matmul.quantizesActivations(w.type()) && (numerics == Numerics.LLAMACPP || Matmul.exactIsFastest(w));
+  }
+
   private void multiply(Weight w, float[] x, int nTokens, float[] out) {
     int cols = w.cols();
     if (cols != preparedCols) { // another shape reads the input differently: prepare it again
       newInput();
       preparedCols = cols;
     }
-    if (Matmul.quantizesActivations(w.type()) && (numerics == Numerics.LLAMACPP || Matmul.exactIsFastest(w))) {
+    if (multipliesQuantized(w)) {
       // Q8_0/Q4_0: activations quantized to Q8_0, products computed as llama.cpp computes them
       // (under fast numerics too where that is the fastest way)
       if (!quantized) {

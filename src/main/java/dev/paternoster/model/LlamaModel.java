@@ -56,6 +56,10 @@ public final class LlamaModel implements Model {
     this.output = c.tiedEmbeddings() ? embedding : matrix("output.weight", c.vocabSize(), c.dim());
     float[] freqFactors = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", c.headDim() / 2) : null;
     this.rope = new Rope(c, freqFactors);
+    for (LayerWeights w : layers) {
+      for (Weight m : new Weight[] {w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()}) backend.prepare(m);
+    }
+    backend.prepare(output);
 
     promptRows = new boolean[maxTokens];
     int n = maxTokens;

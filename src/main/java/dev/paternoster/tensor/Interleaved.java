@@ -82,47 +82,59 @@ final class Interleaved implements Parallel.RangeTask {
     return (l & 1) == 0 ? l >> 1 : 16 + (l >> 1);
   }
 
-  /** {@code w} repacked (once; later calls return the same copy while {@code w} is reachable). */
-  static Packed packed(Weight w) {
+  /** {@code w} repacked (once, split over {@code pool}; later calls return the same copy while {@code w} is reachable). */
+  static Packed packed(Weight w, Parallel pool) {
     synchronized (PACKED) {
-      return PACKED.computeIfAbsent(w, Interleaved::repack);
+      return PACKED.computeIfAbsent(w, k -> repack(k, pool));
     }
   }
 
-  static Packed repack(Weight w) {
+  /** {@code w} in the interleaved layout, the groups split over {@code pool} (null: this thread). */
+  static Packed repack(Weight w, Parallel pool) {
     boolean q4 = w.type() == GGMLType.Q4_0;
     if (!q4 && w.type() != GGMLType.Q8_0) throw new IllegalArgumentException(w.name() + ": not Q4_0 or Q8_0 but " + w.type());
-    int chunks = q4 ? 16 : 32, srcBlock = q4 ? 18 : 34;
-    int passes = q4 && QuantDot.repacked(w) ? 1 : 4, perPass = chunks / passes;
+    int chunks = q4 ? 16 : 32;
+    int passes = q4 && QuantDot.repacked(w) ? 1 : 4;
     int blockBytes = 4 * ROWS + chunks * ROWS;
     int blocks = w.cols() / 32, groups = (w.rows() + ROWS - 1) / ROWS;
-    MemorySegment dst = Arena.ofAuto().allocate((long) groups * blocks * blockBytes, 64);
-    MemorySegment src = w.data();
-    long rowBytes = w.rowBytes();
-    for (int g = 0; g < groups; g++) {
+    Packed p = new Packed(Arena.ofAuto().allocate((long) groups * blocks * blockBytes, 64), w.rows(), blocks, groups, blockBytes);
+    Parallel.RangeTask task = (g0, g1) -> {
+      byte[] block = new byte[2 + chunks], quants = new byte[chunks * ROWS];
+      float[] scales = new float[ROWS];
+      for (int g = g0; g < g1; g++) repackGroup(w, p, g, chunks, passes, block, quants, scales);
+    };
+    if (pool != null) pool.forRange(groups, task);
+    else task.run(0, groups);
+    return p;
+  }
+
+  /** Group g of {@code w} into {@code p}, a block at a time: its 32 rows transposed on the heap, then copied out. */
+  private static void repackGroup(Weight w, Packed p, int g, int chunks, int passes, byte[] block, byte[] quants, float[] scales) {
+    MemorySegment src = w.data(), dst = p.data();
+    long rowBytes = w.rowBytes(), scaleBase = p.scales(g), quantBase = p.quants(g);
+    int perPass = chunks / passes, blocks = p.blocks();
+    for (int b = 0; b < blocks; b++) {
+      java.util.Arrays.fill(quants, (byte) 0);
+      java.util.Arrays.fill(scales, 0f);
       for (int l = 0; l < ROWS; l++) {
         int j = rowOfLane(l), r = g * ROWS + j;
-        if (r >= w.rows()) continue; // zero scale and quants (the allocation is zeroed)
-        for (int b = 0; b < blocks; b++) {
-          long from = r * rowBytes + (long) b * srcBlock;
-          long group = (long) g * blocks * blockBytes, quants = group + (long) blocks * 4 * ROWS;
-          float d = Float.float16ToFloat(src.get(ValueLayout.JAVA_SHORT_UNALIGNED, from));
-          dst.set(ValueLayout.JAVA_FLOAT_UNALIGNED, group + 4L * ROWS * b + 4L * j, d);
-          for (int k = 0; k < chunks; k++) {
-            int c = k / perPass;
-            long chunk = quants + ((long) c * blocks + b) * perPass * ROWS + (k % perPass) * ROWS;
-            dst.set(ValueLayout.JAVA_BYTE, chunk + l, src.get(ValueLayout.JAVA_BYTE, from + 2 + k));
-          }
-        }
+        if (r >= w.rows()) continue; // zero scale and quants
+        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, r * rowBytes + (long) b * block.length, block, 0, block.length);
+        scales[j] = Float.float16ToFloat((short) ((block[0] & 0xFF) | block[1] << 8));
+        for (int k = 0; k < chunks; k++) quants[k * ROWS + l] = block[2 + k];
+      }
+      MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase + 4L * ROWS * b, ROWS);
+      for (int c = 0; c < passes; c++) {
+        long to = quantBase + ((long) c * blocks + b) * perPass * ROWS;
+        MemorySegment.copy(quants, c * perPass * ROWS, dst, ValueLayout.JAVA_BYTE, to, perPass * ROWS);
       }
     }
-    return new Packed(dst, w.rows(), blocks, groups, blockBytes);
   }
 
   /** {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)}, as {@link QuantDot#matmul}. */
   static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
     if (x.cols != w.cols()) throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns, activations have " + x.cols);
-    Packed p = packed(w);
+    Packed p = packed(w, pool);
     Interleaved task = PER_THREAD.get();
     task.p = p;
     task.kernel = w.type() == GGMLType.Q8_0 ? Kernel.Q8_CHAINS : QuantDot.repacked(w) ? Kernel.Q4_REPACKED : Kernel.Q4_CHAINS;
