@@ -1,6 +1,7 @@
 package dev.paternoster.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -226,5 +227,58 @@ class QuantDotTest {
         assertThat(got[rows]).as("%s rows %d", name, rows).isEqualTo(-chain);
       }
     }
+  }
+
+  @Test
+  void q8PairSumsAtTheEdgeOfSixteenBitsAreExact() {
+    // quants -128 and 127 against activation quants of +-127: pair sums of +-32512 and 32258, the
+    // largest two Q8_0 products make, which InterleavedQ8Chains holds in shorts before widening
+    int cols = 64, blocks = cols / 32, rows = 33;
+    MemorySegment data = Arena.ofAuto().allocate((long) rows * blocks * 34);
+    for (int r = 0; r < rows; r++) {
+      for (int b = 0; b < blocks; b++) {
+        long o = (long) (r * blocks + b) * 34;
+        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(0.25f + r % 4));
+        for (int k = 0; k < 32; k++) data.set(ValueLayout.JAVA_BYTE, o + 2 + k, (byte) (r % 2 == 0 ? -128 : 127));
+      }
+    }
+    Weight w = new Weight("blk.0.attn_q.weight", GGMLType.Q8_0, rows, cols, data);
+    float[] x = new float[3 * cols];
+    for (int i = 0; i < cols; i++) {
+      x[i] = 1f;
+      x[cols + i] = -1f;
+      x[2 * cols + i] = i % 3 == 0 ? 2f : -2f;
+    }
+    assertExact(w, x, 3);
+    float[] got = new float[3 * rows];
+    Matmul.matmul(w, x, 3, got, pool);
+    // row 0, token 0: every lane sums 4 x (-128 x 127) per block; eight equal lanes sum exactly
+    float d = Float.float16ToFloat(Float.floatToFloat16(1f / 127f)) * 0.25f;
+    float lane = Math.fma(d, -65024f, Math.fma(d, -65024f, 0f));
+    assertThat(got[0]).isEqualTo(8 * lane);
+  }
+
+  @Test
+  void theInterleavedCopyIsMadeOnceAndPadsTheLastGroup() {
+    assumeTrue(Interleaved.SUPPORTED, "needs 512-bit short vectors");
+    Weight w = weight(GGMLType.Q8_0, "w", 33, 64, 4);
+    Interleaved.Packed p = Interleaved.packed(w, pool);
+    assertThat(Interleaved.packed(w, pool)).isSameAs(p);
+    assertThat(p.groups()).isEqualTo(2);
+    // group 1 holds row 32 (lane 0) and 31 rows of padding: zero scales and quants
+    for (int b = 0; b < p.blocks(); b++) {
+      for (int j = 0; j < Interleaved.ROWS; j++) {
+        float scale = p.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, p.scales(1) + 4L * (Interleaved.ROWS * b + j));
+        if (j == 0) assertThat(scale).isEqualTo(Float.float16ToFloat(w.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, w.rowOffset(32) + 34L * b)));
+        else assertThat(scale).isZero();
+      }
+    }
+    long quants = p.quants(1), end = p.scales(1) + (long) p.blocks() * p.blockBytes();
+    for (long o = quants; o < end; o++) {
+      int lane = (int) ((o - quants) % Interleaved.ROWS);
+      if (lane != 0) assertThat(p.data().get(ValueLayout.JAVA_BYTE, o)).isZero();
+    }
+    assertThat(java.util.stream.IntStream.range(0, 32).map(Interleaved::rowOfLane).sorted().toArray())
+        .containsExactly(java.util.stream.IntStream.range(0, 32).toArray());
   }
 }
