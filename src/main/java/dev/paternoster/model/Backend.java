@@ -13,8 +13,12 @@ public interface Backend extends AutoCloseable {
   /**
    * Called once for each matrix of a model as it loads, so that work done once per matrix (the CPU
    * backend's repacked copies) is not left to the first request.
+   *
+   * @return bytes of memory this took, beyond the mapped weights
    */
-  default void prepare(Weight w) {}
+  default long prepare(Weight w) {
+    return 0;
+  }
 
   /**
    * Which rows of the following matmuls llama.cpp multiplies as part of a prompt ({@link Batch#promptRow});

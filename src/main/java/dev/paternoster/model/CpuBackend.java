@@ -86,8 +86,8 @@ public final class CpuBackend implements Backend {
   }
 
   @Override
-  public void prepare(Weight w) {
-    if (multipliesQuantized(w)) Matmul.prepare(w, pool);
+  public long prepare(Weight w) {
+    return multipliesQuantized(w) ? Matmul.prepare(w, pool) : 0;
   }
 
   /** Whether {@code w} is multiplied by activations quantized to Q8_0 (llama.cpp's way). */

@@ -19,6 +19,7 @@ import java.nio.file.Path;
  * per token. Not thread-safe: one engine thread calls {@code forward}.
  */
 public final class LlamaModel implements Model {
+  private static final System.Logger LOG = System.getLogger(LlamaModel.class.getName());
   private final GGUFFile file;
   private final ModelConfig c;
   private final Tokenizer tokenizer;
@@ -56,10 +57,14 @@ public final class LlamaModel implements Model {
     this.output = c.tiedEmbeddings() ? embedding : matrix("output.weight", c.vocabSize(), c.dim());
     float[] freqFactors = file.hasTensor("rope_freqs.weight") ? vector("rope_freqs.weight", c.headDim() / 2) : null;
     this.rope = new Rope(c, freqFactors);
+    long prepared = backend.prepare(output);
     for (LayerWeights w : layers) {
-      for (Weight m : new Weight[] {w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()}) backend.prepare(m);
+      for (Weight m : new Weight[] {w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()}) prepared += backend.prepare(m);
     }
-    backend.prepare(output);
+    if (prepared > 0) {
+      // the integer kernels' copies of Q8_0/Q4_0 matrices: memory beyond the mapped file
+      LOG.log(System.Logger.Level.INFO, "weights: {0} MiB copied for the integer kernels (see docs/NUMERICS.md)", prepared >> 20);
+    }
 
     promptRows = new boolean[maxTokens];
     int n = maxTokens;

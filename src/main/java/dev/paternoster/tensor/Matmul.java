@@ -148,9 +148,11 @@ public final class Matmul {
    * Makes, once, what {@link #matmul(Weight, Q8Activations, float[], int, int, Parallel)} needs for
    * {@code w} beyond its mapped bytes (on AVX-512 machines, {@link Interleaved}'s copy of a Q8_0 or
    * Q4_0 matrix, about 0.7 s per GB on 2 threads); otherwise the first multiplication makes it.
+   *
+   * @return the bytes it holds (off-heap), 0 if none
    */
-  public static void prepare(Weight w, Parallel pool) {
-    if (Interleaved.applies(w)) Interleaved.packed(w, pool);
+  public static long prepare(Weight w, Parallel pool) {
+    return Interleaved.applies(w) ? Interleaved.packed(w, pool).data().byteSize() : 0;
   }
 
   /**
