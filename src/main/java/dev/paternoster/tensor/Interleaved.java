@@ -82,10 +82,45 @@ final class Interleaved implements Parallel.RangeTask {
     return (l & 1) == 0 ? l >> 1 : 16 + (l >> 1);
   }
 
-  /** {@code w} repacked (once, split over {@code pool}; later calls return the same copy while {@code w} is reachable). */
+  /** What {@link #PACKED} holds for a matrix there was no memory to copy. */
+  private static final Packed NONE = new Packed(MemorySegment.NULL, 0, 0, 0, 0);
+  /** Memory left free after a copy: the rest of the process (KV cache, heap) needs room too. */
+  private static final long RESERVE = 1L << 30;
+  private static final System.Logger LOG = System.getLogger(Interleaved.class.getName());
+
+  /**
+   * {@code w} repacked (once, split over {@code pool}; later calls return the same copy while
+   * {@code w} is reachable), or null if the machine has not the memory for the copy: then QuantDot
+   * multiplies it, with the same bits, more slowly. (The mapped file's pages count as available:
+   * the copy takes their place in memory, as the kernels no longer read them.)
+   */
   static Packed packed(Weight w, Parallel pool) {
     synchronized (PACKED) {
-      return PACKED.computeIfAbsent(w, k -> repack(k, pool));
+      Packed p = PACKED.computeIfAbsent(w, k -> affordable(bytes(k)) ? repack(k, pool) : declined(k));
+      return p == NONE ? null : p;
+    }
+  }
+
+  private static Packed declined(Weight w) {
+    LOG.log(System.Logger.Level.WARNING, "{0}: no memory for the integer kernels'' copy ({1} MiB), multiplied from the mapped file",
+        w.name(), bytes(w) >> 20);
+    return NONE;
+  }
+
+  /** Bytes of {@code w}'s copy. */
+  static long bytes(Weight w) {
+    int chunks = w.type() == GGMLType.Q4_0 ? 16 : 32;
+    return (long) ((w.rows() + ROWS - 1) / ROWS) * (w.cols() / 32) * (4 * ROWS + chunks * ROWS);
+  }
+
+  /** Whether {@code bytes} more fit in memory with {@link #RESERVE} to spare (Linux MemAvailable; elsewhere: yes). */
+  static boolean affordable(long bytes) {
+    try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/meminfo"))) {
+      return lines.filter(l -> l.startsWith("MemAvailable:")).findFirst()
+          .map(l -> bytes + RESERVE <= 1024L * Long.parseLong(l.replaceAll("[^0-9]", "")))
+          .orElse(true);
+    } catch (java.io.IOException | RuntimeException e) {
+      return true;
     }
   }
 
@@ -131,10 +166,14 @@ final class Interleaved implements Parallel.RangeTask {
     }
   }
 
-  /** {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)}, as {@link QuantDot#matmul}. */
-  static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
+  /**
+   * {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)}, as {@link QuantDot#matmul};
+   * false (nothing done) if there is no copy of {@code w} ({@link #packed}).
+   */
+  static boolean matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
     if (x.cols != w.cols()) throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns, activations have " + x.cols);
     Packed p = packed(w, pool);
+    if (p == null) return false;
     Interleaved task = PER_THREAD.get();
     task.p = p;
     task.kernel = w.type() == GGMLType.Q8_0 ? Kernel.Q8_CHAINS : QuantDot.repacked(w) ? Kernel.Q4_REPACKED : Kernel.Q4_CHAINS;
@@ -149,6 +188,7 @@ final class Interleaved implements Parallel.RangeTask {
       task.x = null;
       task.out = null;
     }
+    return true;
   }
 
   @Override

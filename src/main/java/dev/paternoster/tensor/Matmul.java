@@ -152,7 +152,8 @@ public final class Matmul {
    * @return the bytes it holds (off-heap), 0 if none
    */
   public static long prepare(Weight w, Parallel pool) {
-    return Interleaved.applies(w) ? Interleaved.packed(w, pool).data().byteSize() : 0;
+    Interleaved.Packed p = Interleaved.applies(w) ? Interleaved.packed(w, pool) : null;
+    return p == null ? 0 : p.data().byteSize();
   }
 
   /**
@@ -161,8 +162,8 @@ public final class Matmul {
    */
   public static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
     if (!checkQuantized(w, quantizesActivations(w.type()), "Q8_0", x.cols(), x.tokens(), out, outOff, outStride, pool)) return;
-    if (Interleaved.applies(w)) Interleaved.matmul(w, x, out, outOff, outStride, pool); // 16-bit integer lanes
-    else QuantDot.matmul(w, x, out, outOff, outStride, pool);
+    if (Interleaved.applies(w) && Interleaved.matmul(w, x, out, outOff, outStride, pool)) return; // 16-bit integer lanes
+    QuantDot.matmul(w, x, out, outOff, outStride, pool);
   }
 
   /**

@@ -264,6 +264,7 @@ class QuantDotTest {
     Weight w = weight(GGMLType.Q8_0, "w", 33, 64, 4);
     Interleaved.Packed p = Interleaved.packed(w, pool);
     assertThat(Interleaved.packed(w, pool)).isSameAs(p);
+    assertThat(p.data().byteSize()).isEqualTo(Interleaved.bytes(w));
     assertThat(p.groups()).isEqualTo(2);
     // group 1 holds row 32 (lane 0) and 31 rows of padding: zero scales and quants
     for (int b = 0; b < p.blocks(); b++) {
@@ -280,5 +281,12 @@ class QuantDotTest {
     }
     assertThat(java.util.stream.IntStream.range(0, 32).map(Interleaved::rowOfLane).sorted().toArray())
         .containsExactly(java.util.stream.IntStream.range(0, 32).toArray());
+  }
+
+  @Test
+  void aCopyIsMadeOnlyWhereMemoryIsAvailable() {
+    assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/meminfo")), "reads Linux's MemAvailable");
+    assertThat(Interleaved.affordable(1L << 20)).isTrue();
+    assertThat(Interleaved.affordable(1L << 50)).isFalse(); // a petabyte: declined, QuantDot multiplies
   }
 }
