@@ -87,12 +87,12 @@ public final class CpuBackend implements Backend {
 
   @Override
   public long prepare(Weight w) {
-    return multipliesQuantized(w) ? Matmul.prepare(w, pool) : 0;
+    return multipliesQuantized(w) ? Matmul.prepare(w, pool, numerics == Numerics.LLAMACPP) : 0;
   }
 
   /** Whether {@code w} is multiplied by activations quantized to Q8_0 (llama.cpp's way). */
   private boolean multipliesQuantized(Weight w) {
-    return Matmul.quantizesActivations(w.type()) && (numerics == Numerics.LLAMACPP || Matmul.exactIsFastest(w));
+    return Matmul.quantizesActivations(w.type()) && (numerics == Numerics.LLAMACPP || Matmul.integerLanesAreFastest(w));
   }
 
   private void multiply(Weight w, float[] x, int nTokens, float[] out) {
@@ -103,12 +103,12 @@ public final class CpuBackend implements Backend {
     }
     if (multipliesQuantized(w)) {
       // Q8_0/Q4_0: activations quantized to Q8_0, products computed as llama.cpp computes them
-      // (under fast numerics too where that is the fastest way)
+      // (under fast numerics too where that is the fastest way, then in one order for all Q4_0)
       if (!quantized) {
         q8.quantize(x, 0, cols, nTokens, cols, pool);
         quantized = true;
       }
-      Matmul.matmul(w, q8, out, 0, w.rows(), pool);
+      Matmul.matmul(w, q8, out, 0, w.rows(), pool, numerics == Numerics.LLAMACPP);
       return;
     }
     if (Matmul.isKQuant(w.type()) && numerics == Numerics.LLAMACPP) {

@@ -41,8 +41,9 @@ final class Interleaved implements Parallel.RangeTask {
   static final boolean SUPPORTED = QuantDot.VECTOR && ShortVector.SPECIES_PREFERRED.length() >= 32
       && Boolean.parseBoolean(System.getProperty("paternoster.interleaved", "true"));
 
-  /** Repacked copies, kept as long as their weight is. */
+  /** Repacked copies, kept as long as their weight is: for the kernels of llama.cpp's orders, and for {@link #gemvOnly}. */
   private static final Map<Weight, Packed> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<Weight, Packed> PACKED_GEMV = Collections.synchronizedMap(new WeakHashMap<>());
 
   /** A repacked matrix: {@code groups} groups of {@code blocks} blocks of {@code blockBytes}. */
   record Packed(MemorySegment data, int rows, int blocks, int groups, int blockBytes) {
@@ -59,6 +60,21 @@ final class Interleaved implements Parallel.RangeTask {
 
   /** Which kernel multiplies a matrix. */
   private enum Kernel { Q4_REPACKED, Q4_CHAINS, Q8_CHAINS }
+
+  /**
+   * Whether {@code w} is multiplied in the repacked order whatever llama.cpp does with it: Q4_0
+   * under {@code --numerics fast}, where the token embedding (a tied model's output matrix) and
+   * row counts off a multiple of 8 then take the faster kernel too. Exact sums and a fixed order
+   * per matrix all the same, so batch invariance holds.
+   */
+  static boolean gemvOnly(Weight w, boolean llamaCppOrder) {
+    return !llamaCppOrder && w.type() == GGMLType.Q4_0;
+  }
+
+  private static Kernel kernel(Weight w, boolean llamaCppOrder) {
+    if (w.type() == GGMLType.Q8_0) return Kernel.Q8_CHAINS;
+    return gemvOnly(w, llamaCppOrder) || QuantDot.repacked(w) ? Kernel.Q4_REPACKED : Kernel.Q4_CHAINS;
+  }
 
   private static final ThreadLocal<Interleaved> PER_THREAD = ThreadLocal.withInitial(Interleaved::new);
   /** A thread's row sums of one tile, before they are copied out. */
@@ -95,8 +111,15 @@ final class Interleaved implements Parallel.RangeTask {
    * the copy takes their place in memory, as the kernels no longer read them.)
    */
   static Packed packed(Weight w, Parallel pool) {
+    return packed(w, pool, true);
+  }
+
+  /** As {@link #packed(Weight, Parallel)}, laid out for the kernel of {@code llamaCppOrder} (see {@link #gemvOnly}). */
+  static Packed packed(Weight w, Parallel pool, boolean llamaCppOrder) {
+    Kernel kernel = kernel(w, llamaCppOrder);
+    Map<Weight, Packed> copies = gemvOnly(w, llamaCppOrder) ? PACKED_GEMV : PACKED;
     synchronized (PACKED) {
-      Packed p = PACKED.computeIfAbsent(w, k -> affordable(bytes(k)) ? repack(k, pool) : declined(k));
+      Packed p = copies.computeIfAbsent(w, k -> affordable(bytes(k)) ? repack(k, pool, kernel == Kernel.Q4_REPACKED ? 1 : 4) : declined(k));
       return p == NONE ? null : p;
     }
   }
@@ -124,12 +147,11 @@ final class Interleaved implements Parallel.RangeTask {
     }
   }
 
-  /** {@code w} in the interleaved layout, the groups split over {@code pool} (null: this thread). */
-  static Packed repack(Weight w, Parallel pool) {
+  /** {@code w} in the interleaved layout for a kernel of 1 or 4 passes, the groups split over {@code pool} (null: this thread). */
+  static Packed repack(Weight w, Parallel pool, int passes) {
     boolean q4 = w.type() == GGMLType.Q4_0;
     if (!q4 && w.type() != GGMLType.Q8_0) throw new IllegalArgumentException(w.name() + ": not Q4_0 or Q8_0 but " + w.type());
     int chunks = q4 ? 16 : 32;
-    int passes = q4 && QuantDot.repacked(w) ? 1 : 4;
     int blockBytes = 4 * ROWS + chunks * ROWS;
     int blocks = w.cols() / 32, groups = (w.rows() + ROWS - 1) / ROWS;
     Packed p = new Packed(Arena.ofAuto().allocate((long) groups * blocks * blockBytes, 64), w.rows(), blocks, groups, blockBytes);
@@ -170,13 +192,13 @@ final class Interleaved implements Parallel.RangeTask {
    * {@code out[outOff + t*outStride + r] = dot(row r of w, token t of x)}, as {@link QuantDot#matmul};
    * false (nothing done) if there is no copy of {@code w} ({@link #packed}).
    */
-  static boolean matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
+  static boolean matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool, boolean llamaCppOrder) {
     if (x.cols != w.cols()) throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns, activations have " + x.cols);
-    Packed p = packed(w, pool);
+    Packed p = packed(w, pool, llamaCppOrder);
     if (p == null) return false;
     Interleaved task = PER_THREAD.get();
     task.p = p;
-    task.kernel = w.type() == GGMLType.Q8_0 ? Kernel.Q8_CHAINS : QuantDot.repacked(w) ? Kernel.Q4_REPACKED : Kernel.Q4_CHAINS;
+    task.kernel = kernel(w, llamaCppOrder);
     task.x = x;
     task.out = out;
     task.outOff = outOff;

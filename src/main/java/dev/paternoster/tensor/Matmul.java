@@ -136,23 +136,25 @@ public final class Matmul {
   }
 
   /**
-   * Whether llama.cpp's arithmetic is also the fastest way this machine multiplies {@code w}: Q4_0
-   * in 16-bit integer lanes ({@link Interleaved}, AVX-512), faster than decoding the weights to
-   * floats at every batch size. {@code --numerics fast} then takes it too.
+   * Whether multiplying {@code w} by activations quantized to Q8_0, in 16-bit integer lanes, is the
+   * fastest way this machine has: Q4_0 with {@link Interleaved} (AVX-512), faster than decoding the
+   * weights to floats at every batch size. {@code --numerics fast} then takes it, in llama.cpp's
+   * repacked order for every matrix ({@link #matmul(Weight, Q8Activations, float[], int, int, Parallel, boolean)}).
    */
-  public static boolean exactIsFastest(Weight w) {
+  public static boolean integerLanesAreFastest(Weight w) {
     return Interleaved.applies(w) && w.type() == GGMLType.Q4_0;
   }
 
   /**
-   * Makes, once, what {@link #matmul(Weight, Q8Activations, float[], int, int, Parallel)} needs for
-   * {@code w} beyond its mapped bytes (on AVX-512 machines, {@link Interleaved}'s copy of a Q8_0 or
-   * Q4_0 matrix, about 0.7 s per GB on 2 threads); otherwise the first multiplication makes it.
+   * Makes, once, what {@link #matmul(Weight, Q8Activations, float[], int, int, Parallel, boolean)}
+   * needs for {@code w} beyond its mapped bytes (on AVX-512 machines, {@link Interleaved}'s copy of
+   * a Q8_0 or Q4_0 matrix, about 0.7 s per GB on 2 threads); otherwise the first multiplication
+   * makes it.
    *
    * @return the bytes it holds (off-heap), 0 if none
    */
-  public static long prepare(Weight w, Parallel pool) {
-    Interleaved.Packed p = Interleaved.applies(w) ? Interleaved.packed(w, pool) : null;
+  public static long prepare(Weight w, Parallel pool, boolean llamaCppOrder) {
+    Interleaved.Packed p = Interleaved.applies(w) ? Interleaved.packed(w, pool, llamaCppOrder) : null;
     return p == null ? 0 : p.data().byteSize();
   }
 
@@ -161,8 +163,18 @@ public final class Matmul {
    * {@code out[outOff + t*outStride + r]} for every token t of {@code x} and row r.
    */
   public static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool) {
+    matmul(w, x, out, outOff, outStride, pool, true);
+  }
+
+  /**
+   * As {@link #matmul(Weight, Q8Activations, float[], int, int, Parallel)}; with {@code
+   * llamaCppOrder} false, Q4_0 matrices that llama.cpp multiplies in its {@code vec_dot} order
+   * (the token embedding, row counts off a multiple of 8) take its repacked order instead where
+   * that is faster ({@link Interleaved#gemvOnly}): the same exact block sums, another float order.
+   */
+  public static void matmul(Weight w, Q8Activations x, float[] out, int outOff, int outStride, Parallel pool, boolean llamaCppOrder) {
     if (!checkQuantized(w, quantizesActivations(w.type()), "Q8_0", x.cols(), x.tokens(), out, outOff, outStride, pool)) return;
-    if (Interleaved.applies(w) && Interleaved.matmul(w, x, out, outOff, outStride, pool)) return; // 16-bit integer lanes
+    if (Interleaved.applies(w) && Interleaved.matmul(w, x, out, outOff, outStride, pool, llamaCppOrder)) return; // 16-bit integer lanes
     QuantDot.matmul(w, x, out, outOff, outStride, pool);
   }
 

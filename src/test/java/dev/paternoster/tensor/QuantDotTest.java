@@ -289,4 +289,29 @@ class QuantDotTest {
     assertThat(Interleaved.affordable(1L << 20)).isTrue();
     assertThat(Interleaved.affordable(1L << 50)).isFalse(); // a petabyte: declined, QuantDot multiplies
   }
+
+  @Test
+  void theFastOrderMultipliesEveryQ4MatrixInTheRepackedOrder() {
+    assumeTrue(Interleaved.SUPPORTED, "needs 512-bit short vectors");
+    // under --numerics fast, the token embedding takes llama.cpp's repacked order (what it gives
+    // an ordinary matrix with a multiple of 8 rows), which is exact in its block sums too
+    Weight tied = weight(GGMLType.Q4_0, "token_embd.weight", 40, 256, 12);
+    Weight asRepacked = new Weight("output.weight", GGMLType.Q4_0, 40, 256, tied.data());
+    int n = 7;
+    float[] x = activations(n * 256, 13);
+    Q8Activations q = new Q8Activations();
+    q.quantize(x, 0, 256, n, 256, pool);
+    float[] fast = new float[n * 40], exact = new float[n * 40], want = new float[n * 40];
+    Matmul.matmul(tied, q, fast, 0, 40, pool, false);
+    Matmul.matmul(tied, q, exact, 0, 40, pool, true);
+    ReferenceMatmul.llamaCpp(asRepacked, x, n, want);
+    assertThat(fast).containsExactly(want);
+    assertThat(exact).isNotEqualTo(fast);
+    // one token alone gives the same bits as in the batch
+    float[] alone = new float[40];
+    Q8Activations one = new Q8Activations();
+    one.quantize(x, 3 * 256, 256, 1, 256, pool);
+    Matmul.matmul(tied, one, alone, 0, 40, pool, false);
+    assertThat(alone).containsExactly(Arrays.copyOfRange(fast, 3 * 40, 4 * 40));
+  }
 }
