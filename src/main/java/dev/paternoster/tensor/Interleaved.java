@@ -14,14 +14,16 @@ import jdk.incubator.vector.ShortVector;
  * but without decoding weights to floats: {@link InterleavedQ4} (llama.cpp's repacked Q4_0 order),
  * {@link InterleavedQ4Chains} and {@link InterleavedQ8Chains} (its {@code vec_dot} order).
  *
- * <p>Layout, per group of 32 rows: each block's scales as 32 floats, then the quant bytes in chunks
+ * <p>Layout, per group of 32 rows: each block's scales as 32 floats and its quant bytes in chunks
  * of 32, byte l of a chunk from row {@link #rowOfLane rowOfLane(l)}: per block, Q4_0 has 16 chunks,
  * chunk k holding byte k of each row's block (low nibble: quant k, high nibble: quant k+16), Q8_0
- * 32, chunk k holding quant k. The chunks are ordered by the kernel's passes over the group: the
- * {@code vec_dot} kernels read a quarter of every block per pass, so pass c's chunks of all blocks
- * come first, then pass c+1's (read in place, a pass would take a quarter of each cache line run
- * and the prefetchers would not follow); the repacked Q4_0 kernel reads blocks whole, in one
- * pass. Lanes alternate between rows {@code j} and
+ * 32, chunk k holding quant k. The order follows the kernel's passes over the group. The repacked
+ * Q4_0 kernel reads blocks whole, in one pass: block after block, scales then chunks (with the
+ * scales of all blocks apart from their chunks, one-token decoding of a large matrix ran at half
+ * the speed). The {@code vec_dot} kernels read a quarter of every block per pass: all blocks'
+ * scales first, then pass 0's chunks of every block, then pass 1's... (read in place, a pass would
+ * take a quarter of each run of cache lines, and the prefetchers did not follow). Lanes alternate
+ * between rows {@code j} and
  * {@code 16+j}, so that a short vector seen as ints gives rows 0..15 in the low halves and rows
  * 16..31 in the high halves, and the float scales and accumulators follow in row order. Rows past
  * the end of the matrix have zero scales and quants.
@@ -47,12 +49,12 @@ final class Interleaved implements Parallel.RangeTask {
 
   /** A repacked matrix: {@code groups} groups of {@code blocks} blocks of {@code blockBytes}. */
   record Packed(MemorySegment data, int rows, int blocks, int groups, int blockBytes) {
-    /** Where group g's block scales start. */
+    /** Where group g starts: for one pass, its first block (scales, then chunks); for four, its blocks' scales. */
     long scales(int g) {
       return (long) g * blocks * blockBytes;
     }
 
-    /** Where group g's quant chunks start. */
+    /** Where group g's quant chunks start in the four-pass layout. */
     long quants(int g) {
       return scales(g) + (long) blocks * 4 * ROWS;
     }
@@ -180,6 +182,12 @@ final class Interleaved implements Parallel.RangeTask {
         scales[j] = Float.float16ToFloat((short) ((block[0] & 0xFF) | block[1] << 8));
         for (int k = 0; k < chunks; k++) quants[k * ROWS + l] = block[2 + k];
       }
+      if (passes == 1) { // block after block: scales, then chunks
+        long to = scaleBase + (long) b * p.blockBytes();
+        MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, to, ROWS);
+        MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, to + 4L * ROWS, chunks * ROWS);
+        continue;
+      }
       MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase + 4L * ROWS * b, ROWS);
       for (int c = 0; c < passes; c++) {
         long to = quantBase + ((long) c * blocks + b) * perPass * ROWS;
@@ -226,14 +234,14 @@ final class Interleaved implements Parallel.RangeTask {
     int nt = x.nTokens, blocks = p.blocks, cols = x.cols, tile = InterleavedQ4.TILE;
     float[] buf = TILE_OUT.get();
     for (int g = g0; g < g1; g++) {
-      long scales = p.scales(g), quants = p.quants(g);
+      long base = p.scales(g);
       int t = 0;
       for (; t + tile <= nt; t += tile) {
-        InterleavedQ4.tile4(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.bias, x.d, t * blocks, buf);
+        InterleavedQ4.tile4(p.data, base, blocks, x.qs, t * cols, cols, x.bias, x.d, t * blocks, buf);
         for (int i = 0; i < tile; i++) store(g, t + i, buf, i * ROWS);
       }
       for (; t < nt; t++) {
-        InterleavedQ4.tile1(p.data, scales, quants, blocks, x.qs, t * cols, x.bias, x.d, t * blocks, buf);
+        InterleavedQ4.tile1(p.data, base, blocks, x.qs, t * cols, x.bias, x.d, t * blocks, buf);
         store(g, t, buf, 0);
       }
     }

@@ -29,25 +29,29 @@ final class InterleavedQ4 {
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
   private static final int ROWS = Interleaved.ROWS;
+  /** Bytes of a block's 32 float scales, which come before its quants. */
+  private static final int SCALES = 4 * ROWS;
+  /** Bytes per (group, block), read in one pass: the scales, then 16 x 32 quant bytes. */
+  static final int BLOCK_BYTES = SCALES + 16 * ROWS;
   /** Tokens per tile: four tokens' sums stay in registers while a chunk of weights is read once. */
   static final int TILE = 4;
 
   private InterleavedQ4() {}
 
   /** One token: {@code buf[0..32)} = the group's 32 row sums. */
-  static void tile1(MemorySegment m, long scales, long quants, int blocks, short[] qs, int qo, short[] bias, float[] ad, int bo, float[] buf) {
+  static void tile1(MemorySegment m, long base, int blocks, short[] qs, int qo, short[] bias, float[] ad, int bo, float[] buf) {
     FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
-    long sp = scales, qp = quants;
-    for (int b = 0; b < blocks; b++, sp += 4 * ROWS, qp += 16 * ROWS) {
+    long p = base;
+    for (int b = 0; b < blocks; b++, p += BLOCK_BYTES) {
       ShortVector s = ShortVector.broadcast(S, bias[bo + b]);
       int q = qo + 32 * b;
       for (int k = 0; k < 16; k++) {
-        ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, qp + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
+        ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, p + SCALES + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
         ShortVector lo = w.and((short) 15), hi = w.lanewise(VectorOperators.LSHR, 4).and((short) 15);
         s = s.add(lo.mul(qs[q + k])).add(hi.mul(qs[q + k + 16]));
       }
       IntVector i = s.reinterpretAsInts();
-      FloatVector d0 = FloatVector.fromMemorySegment(F, m, sp, LE), d1 = FloatVector.fromMemorySegment(F, m, sp + 64, LE);
+      FloatVector d0 = FloatVector.fromMemorySegment(F, m, p, LE), d1 = FloatVector.fromMemorySegment(F, m, p + 64, LE);
       float da = ad[bo + b];
       c0 = ((FloatVector) i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d0.mul(da), c0);
       c1 = ((FloatVector) i.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d1.mul(da), c1);
@@ -57,18 +61,18 @@ final class InterleavedQ4 {
   }
 
   /** Four tokens (token i's activations at {@code qo + i*qs_stride}): {@code buf[32i..32i+32)}. */
-  static void tile4(MemorySegment m, long scales, long quants, int blocks, short[] qs, int qo, int qStride, short[] bias, float[] ad, int bo, float[] buf) {
+  static void tile4(MemorySegment m, long base, int blocks, short[] qs, int qo, int qStride, short[] bias, float[] ad, int bo, float[] buf) {
     FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
     FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
     int q0 = qo, q1 = qo + qStride, q2 = qo + 2 * qStride, q3 = qo + 3 * qStride;
     int b0 = bo, b1 = bo + blocks, b2 = bo + 2 * blocks, b3 = bo + 3 * blocks;
-    long sp = scales, qp = quants;
-    for (int b = 0; b < blocks; b++, sp += 4 * ROWS, qp += 16 * ROWS) {
+    long p = base;
+    for (int b = 0; b < blocks; b++, p += BLOCK_BYTES) {
       ShortVector s0 = ShortVector.broadcast(S, bias[b0 + b]), s1 = ShortVector.broadcast(S, bias[b1 + b]);
       ShortVector s2 = ShortVector.broadcast(S, bias[b2 + b]), s3 = ShortVector.broadcast(S, bias[b3 + b]);
       int o = 32 * b;
       for (int k = 0; k < 16; k++) {
-        ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, qp + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
+        ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, p + SCALES + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
         ShortVector lo = w.and((short) 15), hi = w.lanewise(VectorOperators.LSHR, 4).and((short) 15);
         int e = o + k;
         s0 = s0.add(lo.mul(qs[q0 + e])).add(hi.mul(qs[q0 + e + 16]));
@@ -76,7 +80,7 @@ final class InterleavedQ4 {
         s2 = s2.add(lo.mul(qs[q2 + e])).add(hi.mul(qs[q2 + e + 16]));
         s3 = s3.add(lo.mul(qs[q3 + e])).add(hi.mul(qs[q3 + e + 16]));
       }
-      FloatVector d0 = FloatVector.fromMemorySegment(F, m, sp, LE), d1 = FloatVector.fromMemorySegment(F, m, sp + 64, LE);
+      FloatVector d0 = FloatVector.fromMemorySegment(F, m, p, LE), d1 = FloatVector.fromMemorySegment(F, m, p + 64, LE);
       IntVector i0 = s0.reinterpretAsInts(), i1 = s1.reinterpretAsInts(), i2 = s2.reinterpretAsInts(), i3 = s3.reinterpretAsInts();
       float a0 = ad[b0 + b], a1 = ad[b1 + b], a2 = ad[b2 + b], a3 = ad[b3 + b];
       c00 = ((FloatVector) i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(d0.mul(a0), c00);
