@@ -20,9 +20,10 @@ import jdk.incubator.vector.ShortVector;
  * 32, chunk k holding quant k. The order follows the kernel's passes over the group. The repacked
  * Q4_0 kernel reads blocks whole, in one pass: block after block, scales then chunks (with the
  * scales of all blocks apart from their chunks, one-token decoding of a large matrix ran at half
- * the speed). The {@code vec_dot} kernels read a quarter of every block per pass: all blocks'
- * scales first, then pass 0's chunks of every block, then pass 1's... (read in place, a pass would
- * take a quarter of each run of cache lines, and the prefetchers did not follow). Lanes alternate
+ * the speed). The {@code vec_dot} kernels read a quarter of every block per pass: block after
+ * block, scales and pass 0's chunks, then pass 1's chunks of every block, then pass 2's... (read in
+ * place, a pass would take a quarter of each run of cache lines, and the prefetchers did not
+ * follow). Lanes alternate
  * between rows {@code j} and
  * {@code 16+j}, so that a short vector seen as ints gives rows 0..15 in the low halves and rows
  * 16..31 in the high halves, and the float scales and accumulators follow in row order. Rows past
@@ -49,15 +50,12 @@ final class Interleaved implements Parallel.RangeTask {
 
   /** A repacked matrix: {@code groups} groups of {@code blocks} blocks of {@code blockBytes}. */
   record Packed(MemorySegment data, int rows, int blocks, int groups, int blockBytes) {
-    /** Where group g starts: for one pass, its first block (scales, then chunks); for four, its blocks' scales. */
+    /** Where group g starts: its first block's scales. */
     long scales(int g) {
       return (long) g * blocks * blockBytes;
     }
 
-    /** Where group g's quant chunks start in the four-pass layout. */
-    long quants(int g) {
-      return scales(g) + (long) blocks * 4 * ROWS;
-    }
+
   }
 
   /** Which kernel multiplies a matrix. */
@@ -170,7 +168,7 @@ final class Interleaved implements Parallel.RangeTask {
   /** Group g of {@code w} into {@code p}, a block at a time: its 32 rows transposed on the heap, then copied out. */
   private static void repackGroup(Weight w, Packed p, int g, int chunks, int passes, byte[] block, byte[] quants, float[] scales) {
     MemorySegment src = w.data(), dst = p.data();
-    long rowBytes = w.rowBytes(), scaleBase = p.scales(g), quantBase = p.quants(g);
+    long rowBytes = w.rowBytes(), scaleBase = p.scales(g);
     int perPass = chunks / passes, blocks = p.blocks();
     for (int b = 0; b < blocks; b++) {
       java.util.Arrays.fill(quants, (byte) 0);
@@ -188,9 +186,12 @@ final class Interleaved implements Parallel.RangeTask {
         MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, to + 4L * ROWS, chunks * ROWS);
         continue;
       }
-      MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase + 4L * ROWS * b, ROWS);
-      for (int c = 0; c < passes; c++) {
-        long to = quantBase + ((long) c * blocks + b) * perPass * ROWS;
+      // four passes: block after block, scales and pass 0's chunks; then pass 1's chunks of every block, ...
+      long first = 4L * ROWS + (long) perPass * ROWS;
+      MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase + first * b, ROWS);
+      MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, scaleBase + first * b + 4L * ROWS, perPass * ROWS);
+      for (int c = 1; c < passes; c++) {
+        long to = scaleBase + first * blocks + ((long) (c - 1) * blocks + b) * perPass * ROWS;
         MemorySegment.copy(quants, c * perPass * ROWS, dst, ValueLayout.JAVA_BYTE, to, perPass * ROWS);
       }
     }
@@ -254,17 +255,17 @@ final class Interleaved implements Parallel.RangeTask {
     int nt = x.nTokens, blocks = p.blocks, cols = x.cols;
     float[] buf = TILE_OUT.get(), lanes = CHAINS.get();
     for (int g = g0; g < g1; g++) {
-      long scales = p.scales(g), quants = p.quants(g);
+      long base = p.scales(g);
       int t = 0;
       for (; t + 2 <= nt; t += 2) {
-        if (q8) InterleavedQ8Chains.tile2(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
-        else InterleavedQ4Chains.tile2(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        if (q8) InterleavedQ8Chains.tile2(p.data, base, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        else InterleavedQ4Chains.tile2(p.data, base, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
         store(g, t, buf, 0);
         store(g, t + 1, buf, ROWS);
       }
       for (; t < nt; t++) {
-        if (q8) InterleavedQ8Chains.tile1(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
-        else InterleavedQ4Chains.tile1(p.data, scales, quants, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        if (q8) InterleavedQ8Chains.tile1(p.data, base, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
+        else InterleavedQ4Chains.tile1(p.data, base, blocks, x.qs, t * cols, cols, x.d, t * blocks, lanes, buf);
         store(g, t, buf, 0);
       }
     }

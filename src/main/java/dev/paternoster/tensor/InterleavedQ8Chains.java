@@ -32,11 +32,13 @@ final class InterleavedQ8Chains {
   private InterleavedQ8Chains() {}
 
   /** One token: {@code buf[0..32)} = the group's 32 row sums. */
-  static void tile1(MemorySegment m, long scales, long quants, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
+  static void tile1(MemorySegment m, long base, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
     for (int c = 0; c < 4; c++) {
       FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), e0 = FloatVector.zero(F), f0 = FloatVector.zero(F);
-      long s = scales, q = quants + (long) c * blocks * PASS_BYTES;
-      for (int b = 0; b < blocks; b++, s += SCALES, q += PASS_BYTES) {
+      // pass 0's chunks follow each block's scales; later passes' chunks come after them, pass by pass
+      long s = base, q = c == 0 ? base + SCALES : base + (long) blocks * (SCALES + PASS_BYTES) + (long) (c - 1) * blocks * PASS_BYTES;
+      long qStep = c == 0 ? SCALES + PASS_BYTES : PASS_BYTES;
+      for (int b = 0; b < blocks; b++, s += SCALES + PASS_BYTES, q += qStep) {
         FloatVector dw0 = FloatVector.fromMemorySegment(F, m, s, LE), dw1 = FloatVector.fromMemorySegment(F, m, s + 64, LE);
         int e = 32 * b + 8 * c;
         // chain 2c: quants 8c..8c+3
@@ -74,11 +76,13 @@ final class InterleavedQ8Chains {
 
 
   /** Two tokens (token i's activations at {@code qo + i*qStride}): {@code buf[32i..32i+32)}. */
-  static void tile2(MemorySegment m, long scales, long quants, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
+  static void tile2(MemorySegment m, long base, int blocks, short[] qs, int qo, int qStride, float[] ad, int bo, float[] lanes, float[] buf) {
     for (int c = 0; c < 4; c++) {
       FloatVector a0 = FloatVector.zero(F), b0 = FloatVector.zero(F), e0 = FloatVector.zero(F), f0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b1 = FloatVector.zero(F), e1 = FloatVector.zero(F), f1 = FloatVector.zero(F);
-      long s = scales, q = quants + (long) c * blocks * PASS_BYTES;
-      for (int b = 0; b < blocks; b++, s += SCALES, q += PASS_BYTES) {
+      // pass 0's chunks follow each block's scales; later passes' chunks come after them, pass by pass
+      long s = base, q = c == 0 ? base + SCALES : base + (long) blocks * (SCALES + PASS_BYTES) + (long) (c - 1) * blocks * PASS_BYTES;
+      long qStep = c == 0 ? SCALES + PASS_BYTES : PASS_BYTES;
+      for (int b = 0; b < blocks; b++, s += SCALES + PASS_BYTES, q += qStep) {
         FloatVector dw0 = FloatVector.fromMemorySegment(F, m, s, LE), dw1 = FloatVector.fromMemorySegment(F, m, s + 64, LE);
         int e = 32 * b + 8 * c;
         // chain 2c: quants 8c..8c+3

@@ -269,15 +269,17 @@ class QuantDotTest {
     // group 1 holds row 32 (lane 0) and 31 rows of padding: zero scales and quants
     for (int b = 0; b < p.blocks(); b++) {
       for (int j = 0; j < Interleaved.ROWS; j++) {
-        float scale = p.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, p.scales(1) + 4L * (Interleaved.ROWS * b + j));
+        float scale = p.data().get(ValueLayout.JAVA_FLOAT_UNALIGNED, p.scales(1) + (4L * 32 + 8L * 32) * b + 4L * j);
         if (j == 0) assertThat(scale).isEqualTo(Float.float16ToFloat(w.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, w.rowOffset(32) + 34L * b)));
         else assertThat(scale).isZero();
       }
     }
-    long quants = p.quants(1), end = p.scales(1) + (long) p.blocks() * p.blockBytes();
-    for (long o = quants; o < end; o++) {
-      int lane = (int) ((o - quants) % Interleaved.ROWS);
-      if (lane != 0) assertThat(p.data().get(ValueLayout.JAVA_BYTE, o)).isZero();
+    // every quant byte of group 1 outside lane 0 (row 32) is padding: zero
+    long start = p.scales(1), end = start + (long) p.blocks() * p.blockBytes(), first = 4L * 32 + 8L * 32;
+    for (long o = start; o < end; o++) {
+      long rel = o - start;
+      boolean scale = rel < first * p.blocks() && rel % first < 4L * 32;
+      if (!scale && rel % Interleaved.ROWS != 0) assertThat(p.data().get(ValueLayout.JAVA_BYTE, o)).as("byte %d", rel).isZero();
     }
     assertThat(java.util.stream.IntStream.range(0, 32).map(Interleaved::rowOfLane).sorted().toArray())
         .containsExactly(java.util.stream.IntStream.range(0, 32).toArray());
