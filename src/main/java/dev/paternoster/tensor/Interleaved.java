@@ -78,7 +78,7 @@ final class Interleaved implements Parallel.RangeTask {
 
   private static final ThreadLocal<Interleaved> PER_THREAD = ThreadLocal.withInitial(Interleaved::new);
   /** A thread's row sums of one tile, before they are copied out. */
-  private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[ROWS * InterleavedQ4.TILE]);
+  private static final ThreadLocal<float[]> TILE_OUT = ThreadLocal.withInitial(() -> new float[2 * ROWS * InterleavedQ4.TILE]);
   /** A thread's chains of one {@code vec_dot} tile. */
   private static final ThreadLocal<float[]> CHAINS = ThreadLocal.withInitial(() -> new float[InterleavedQ4Chains.CHAIN_FLOATS]);
 
@@ -228,13 +228,33 @@ final class Interleaved implements Parallel.RangeTask {
     else chains(g0, g1, kernel == Kernel.Q8_CHAINS);
   }
 
-  /** The repacked order, four tokens at a time. */
+  /** The repacked order, four tokens at a time, two groups at a time where there are two. */
   private void gemv(int g0, int g1) {
     Packed p = this.p;
     Q8Activations x = this.x;
     int nt = x.nTokens, blocks = p.blocks, cols = x.cols, tile = InterleavedQ4.TILE;
     float[] buf = TILE_OUT.get();
-    for (int g = g0; g < g1; g++) {
+    int g = g0;
+    if (nt >= tile) {
+      for (; g + 2 <= g1; g += 2) {
+        long base0 = p.scales(g), base1 = p.scales(g + 1);
+        int t = 0;
+        for (; t + tile <= nt; t += tile) {
+          InterleavedQ4.tile4x2(p.data, base0, base1, blocks, x.qs, t * cols, cols, x.bias, x.d, t * blocks, buf);
+          for (int i = 0; i < tile; i++) {
+            store(g, t + i, buf, i * ROWS);
+            store(g + 1, t + i, buf, 4 * ROWS + i * ROWS);
+          }
+        }
+        for (; t < nt; t++) {
+          for (int h = 0; h < 2; h++) {
+            InterleavedQ4.tile1(p.data, p.scales(g + h), blocks, x.qs, t * cols, x.bias, x.d, t * blocks, buf);
+            store(g + h, t, buf, 0);
+          }
+        }
+      }
+    }
+    for (; g < g1; g++) {
       long base = p.scales(g);
       int t = 0;
       for (; t + tile <= nt; t += tile) {

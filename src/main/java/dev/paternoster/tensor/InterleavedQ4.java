@@ -101,4 +101,88 @@ final class InterleavedQ4 {
     c30.intoArray(buf, 96);
     c31.intoArray(buf, 112);
   }
+
+  /**
+   * Two groups (at {@code base0}, {@code base1}) times four tokens: each broadcast activation quant
+   * serves 64 rows. The float sums wait in {@code acc} between blocks (group h's token i at
+   * {@code acc[128h + 32i ..]}, zeroed here), leaving the registers to the eight short sums.
+   */
+  static void tile4x2(MemorySegment m, long base0, long base1, int blocks, short[] qs, int qo, int qStride, short[] bias, float[] ad, int bo, float[] acc) {
+    java.util.Arrays.fill(acc, 0, 256, 0f);
+    int q0 = qo, q1 = qo + qStride, q2 = qo + 2 * qStride, q3 = qo + 3 * qStride;
+    int b0 = bo, b1 = bo + blocks, b2 = bo + 2 * blocks, b3 = bo + 3 * blocks;
+    long p = base0, r = base1;
+    for (int b = 0; b < blocks; b++, p += BLOCK_BYTES, r += BLOCK_BYTES) {
+      ShortVector s0 = ShortVector.broadcast(S, bias[b0 + b]), s1 = ShortVector.broadcast(S, bias[b1 + b]);
+      ShortVector s2 = ShortVector.broadcast(S, bias[b2 + b]), s3 = ShortVector.broadcast(S, bias[b3 + b]);
+      ShortVector t0 = s0, t1 = s1, t2 = s2, t3 = s3;
+      int o = 32 * b;
+      for (int k = 0; k < 16; k++) {
+        ShortVector w = (ShortVector) ByteVector.fromMemorySegment(B, m, p + SCALES + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
+        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B, m, r + SCALES + k * ROWS, LE).convertShape(VectorOperators.B2S, S, 0);
+        ShortVector lo = w.and((short) 15), hi = w.lanewise(VectorOperators.LSHR, 4).and((short) 15);
+        ShortVector lo2 = v.and((short) 15), hi2 = v.lanewise(VectorOperators.LSHR, 4).and((short) 15);
+        int e = o + k;
+        ShortVector x0 = ShortVector.broadcast(S, qs[q0 + e]), y0 = ShortVector.broadcast(S, qs[q0 + e + 16]);
+        s0 = s0.add(lo.mul(x0)).add(hi.mul(y0));
+        t0 = t0.add(lo2.mul(x0)).add(hi2.mul(y0));
+        ShortVector x1 = ShortVector.broadcast(S, qs[q1 + e]), y1 = ShortVector.broadcast(S, qs[q1 + e + 16]);
+        s1 = s1.add(lo.mul(x1)).add(hi.mul(y1));
+        t1 = t1.add(lo2.mul(x1)).add(hi2.mul(y1));
+        ShortVector x2 = ShortVector.broadcast(S, qs[q2 + e]), y2 = ShortVector.broadcast(S, qs[q2 + e + 16]);
+        s2 = s2.add(lo.mul(x2)).add(hi.mul(y2));
+        t2 = t2.add(lo2.mul(x2)).add(hi2.mul(y2));
+        ShortVector x3 = ShortVector.broadcast(S, qs[q3 + e]), y3 = ShortVector.broadcast(S, qs[q3 + e + 16]);
+        s3 = s3.add(lo.mul(x3)).add(hi.mul(y3));
+        t3 = t3.add(lo2.mul(x3)).add(hi2.mul(y3));
+      }
+      FloatVector d0 = FloatVector.fromMemorySegment(F, m, p, LE), d1 = FloatVector.fromMemorySegment(F, m, p + 64, LE);
+      FloatVector e0 = FloatVector.fromMemorySegment(F, m, r, LE), e1 = FloatVector.fromMemorySegment(F, m, r + 64, LE);
+      float a0 = ad[b0 + b];
+      IntVector is0 = s0.reinterpretAsInts();
+      ((FloatVector) is0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d0.mul(a0), FloatVector.fromArray(F, acc, 0)).intoArray(acc, 0);
+      ((FloatVector) is0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d1.mul(a0), FloatVector.fromArray(F, acc, 16)).intoArray(acc, 16);
+      IntVector it0 = t0.reinterpretAsInts();
+      ((FloatVector) it0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e0.mul(a0), FloatVector.fromArray(F, acc, 128)).intoArray(acc, 128);
+      ((FloatVector) it0.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e1.mul(a0), FloatVector.fromArray(F, acc, 144)).intoArray(acc, 144);
+      float a1 = ad[b1 + b];
+      IntVector is1 = s1.reinterpretAsInts();
+      ((FloatVector) is1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d0.mul(a1), FloatVector.fromArray(F, acc, 32)).intoArray(acc, 32);
+      ((FloatVector) is1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d1.mul(a1), FloatVector.fromArray(F, acc, 48)).intoArray(acc, 48);
+      IntVector it1 = t1.reinterpretAsInts();
+      ((FloatVector) it1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e0.mul(a1), FloatVector.fromArray(F, acc, 160)).intoArray(acc, 160);
+      ((FloatVector) it1.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e1.mul(a1), FloatVector.fromArray(F, acc, 176)).intoArray(acc, 176);
+      float a2 = ad[b2 + b];
+      IntVector is2 = s2.reinterpretAsInts();
+      ((FloatVector) is2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d0.mul(a2), FloatVector.fromArray(F, acc, 64)).intoArray(acc, 64);
+      ((FloatVector) is2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d1.mul(a2), FloatVector.fromArray(F, acc, 80)).intoArray(acc, 80);
+      IntVector it2 = t2.reinterpretAsInts();
+      ((FloatVector) it2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e0.mul(a2), FloatVector.fromArray(F, acc, 192)).intoArray(acc, 192);
+      ((FloatVector) it2.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e1.mul(a2), FloatVector.fromArray(F, acc, 208)).intoArray(acc, 208);
+      float a3 = ad[b3 + b];
+      IntVector is3 = s3.reinterpretAsInts();
+      ((FloatVector) is3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d0.mul(a3), FloatVector.fromArray(F, acc, 96)).intoArray(acc, 96);
+      ((FloatVector) is3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(d1.mul(a3), FloatVector.fromArray(F, acc, 112)).intoArray(acc, 112);
+      IntVector it3 = t3.reinterpretAsInts();
+      ((FloatVector) it3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e0.mul(a3), FloatVector.fromArray(F, acc, 224)).intoArray(acc, 224);
+      ((FloatVector) it3.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+          .fma(e1.mul(a3), FloatVector.fromArray(F, acc, 240)).intoArray(acc, 240);
+    }
+  }
+
 }
