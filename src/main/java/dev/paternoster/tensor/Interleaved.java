@@ -44,9 +44,17 @@ final class Interleaved implements Parallel.RangeTask {
   static final boolean SUPPORTED = QuantDot.VECTOR && ShortVector.SPECIES_PREFERRED.length() >= 32
       && Boolean.parseBoolean(System.getProperty("paternoster.interleaved", "true"));
 
-  /** Repacked copies, kept as long as their weight is: for the kernels of llama.cpp's orders, and for {@link #gemvOnly}. */
-  private static final Map<Weight, Packed> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
-  private static final Map<Weight, Packed> PACKED_GEMV = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * Repacked copies, kept as long as their weight is: for the kernels of llama.cpp's orders, and
+   * for {@link #gemvOnly}. A {@code Weight} compares its segment by address, so a copy also
+   * remembers the scope of the bytes it was made from: a later mapping at the same address (another
+   * model loaded after one was closed) must not find the old copy.
+   */
+  private static final Map<Weight, Copy> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<Weight, Copy> PACKED_GEMV = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** A copy, or {@link #NONE}, and the scope of the weight's bytes when it was made. */
+  private record Copy(Packed packed, MemorySegment.Scope source) {}
 
   /** A repacked matrix: {@code groups} groups of {@code blocks} blocks of {@code blockBytes}. */
   record Packed(MemorySegment data, int rows, int blocks, int groups, int blockBytes) {
@@ -54,8 +62,6 @@ final class Interleaved implements Parallel.RangeTask {
     long scales(int g) {
       return (long) g * blocks * blockBytes;
     }
-
-
   }
 
   /** Which kernel multiplies a matrix. */
@@ -117,10 +123,16 @@ final class Interleaved implements Parallel.RangeTask {
   /** As {@link #packed(Weight, Parallel)}, laid out for the kernel of {@code llamaCppOrder} (see {@link #gemvOnly}). */
   static Packed packed(Weight w, Parallel pool, boolean llamaCppOrder) {
     Kernel kernel = kernel(w, llamaCppOrder);
-    Map<Weight, Packed> copies = gemvOnly(w, llamaCppOrder) ? PACKED_GEMV : PACKED;
+    Map<Weight, Copy> copies = gemvOnly(w, llamaCppOrder) ? PACKED_GEMV : PACKED;
     synchronized (PACKED) {
-      Packed p = copies.computeIfAbsent(w, k -> affordable(bytes(k)) ? repack(k, pool, kernel == Kernel.Q4_REPACKED ? 1 : 4) : declined(k));
-      return p == NONE ? null : p;
+      Copy c = copies.get(w);
+      if (c == null || !c.source().equals(w.data().scope())) {
+        copies.remove(w); // a stale entry keeps its old key, which would take the new copy with it
+        Packed p = affordable(bytes(w)) ? repack(w, pool, kernel == Kernel.Q4_REPACKED ? 1 : 4) : declined(w);
+        c = new Copy(p, w.data().scope());
+        copies.put(w, c);
+      }
+      return c.packed() == NONE ? null : c.packed();
     }
   }
 

@@ -316,4 +316,26 @@ class QuantDotTest {
     Matmul.matmul(tied, one, alone, 0, 40, pool, false);
     assertThat(alone).containsExactly(Arrays.copyOfRange(fast, 3 * 40, 4 * 40));
   }
+
+  @Test
+  void aNewMappingAtAnOldAddressGetsItsOwnCopy() {
+    assumeTrue(Interleaved.SUPPORTED, "needs 512-bit short vectors");
+    // Weight compares segments by address: a model loaded where a closed one was mapped has equal
+    // Weight records, and must not be multiplied with the old model's copy
+    Weight first = weight(GGMLType.Q8_0, "blk.0.ffn_up.weight", 32, 64, 1);
+    Weight second = weight(GGMLType.Q8_0, "blk.0.ffn_up.weight", 32, 64, 2);
+    try (Arena a = Arena.ofConfined(); Arena b = Arena.ofConfined()) {
+      MemorySegment bytes = a.allocate(first.data().byteSize(), 64);
+      bytes.copyFrom(first.data());
+      Weight wa = new Weight(first.name(), GGMLType.Q8_0, 32, 64, bytes);
+      float[] x = activations(3 * 64, 5), got = new float[3 * 32], want = new float[3 * 32];
+      Matmul.matmul(wa, x, 3, got, pool);
+      bytes.copyFrom(second.data()); // the same address, other contents, another scope
+      Weight wb = new Weight(first.name(), GGMLType.Q8_0, 32, 64, bytes.reinterpret(b, null));
+      assertThat(wb).isEqualTo(wa);
+      Matmul.matmul(wb, x, 3, got, pool);
+      ReferenceMatmul.llamaCpp(second, x, 3, want);
+      assertThat(got).containsExactly(want);
+    }
+  }
 }
