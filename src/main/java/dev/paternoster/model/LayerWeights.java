@@ -17,4 +17,10 @@ record LayerWeights(
     float[] ffnNorm,
     Weight gate,
     Weight up,
-    Weight down) {}
+    Weight down) {
+
+  /** The block's seven matrices. */
+  Weight[] matrices() {
+    return new Weight[] {wq, wk, wv, wo, gate, up, down};
+  }
+}

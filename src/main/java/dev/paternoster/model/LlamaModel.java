@@ -59,7 +59,7 @@ public final class LlamaModel implements Model {
     this.rope = new Rope(c, freqFactors);
     long prepared = backend.prepare(output);
     for (LayerWeights w : layers) {
-      for (Weight m : new Weight[] {w.wq(), w.wk(), w.wv(), w.wo(), w.gate(), w.up(), w.down()}) prepared += backend.prepare(m);
+      for (Weight m : w.matrices()) prepared += backend.prepare(m);
     }
     if (prepared > 0) {
       // the integer kernels' copies of Q8_0/Q4_0 matrices: memory beyond the mapped file
@@ -89,7 +89,7 @@ public final class LlamaModel implements Model {
     gateUpOut = new float[][] {ffA, ffB};
     boolean matter = false;
     for (LayerWeights lw : layers) {
-      for (Weight w : new Weight[] {lw.wq(), lw.wk(), lw.wv(), lw.wo(), lw.gate(), lw.up(), lw.down()}) {
+      for (Weight w : lw.matrices()) {
         matter |= backend.ordersByPromptRow(w);
       }
     }
