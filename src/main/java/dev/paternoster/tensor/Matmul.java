@@ -203,10 +203,13 @@ public final class Matmul {
     for (GGMLType t : GGMLType.values()) {
       if (!t.supported) continue;
       int c = t.blockSize == 1 ? cols + 5 : cols / t.blockSize * t.blockSize; // element types: a scalar tail
-      float[] values = new float[rows * c];
+      // Q4_0/Q4_K: llama.cpp's order depends on whether the row count is a multiple of 8; Q8_0/Q4_0:
+      // Interleaved's two-group tile runs only where a thread's piece holds two groups or more
+      int[] rowCounts = quantizesActivations(t) ? new int[] {rows, rows + 5, 4 * Interleaved.ROWS * pool.threads()}
+          : isKQuant(t) ? new int[] {rows, rows + 5} : new int[] {rows};
+      float[] values = new float[java.util.Arrays.stream(rowCounts).max().getAsInt() * c];
       for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian();
-      // Q4_0/Q4_K: llama.cpp's order depends on whether the row count is a multiple of 8
-      for (int nr : quantizesActivations(t) || isKQuant(t) ? new int[] {rows, rows + 5} : new int[] {rows}) {
+      for (int nr : rowCounts) {
         Weight w = mapped(Quantize.weight("warm-up " + t, t, nr, c, java.util.Arrays.copyOf(values, nr * c)));
         int maxTokens = 5; // QuantDot's 4- and 1-token tiles
         float[] x = new float[FLOAT_WARM_UP_TOKENS[FLOAT_WARM_UP_TOKENS.length - 1] * c];
