@@ -23,15 +23,14 @@ import jdk.incubator.vector.ShortVector;
  * the speed). The {@code vec_dot} kernels read a quarter of every block per pass: block after
  * block, scales and pass 0's chunks, then pass 1's chunks of every block, then pass 2's... (read in
  * place, a pass would take a quarter of each run of cache lines, and the prefetchers did not
- * follow). Lanes alternate
- * between rows {@code j} and
- * {@code 16+j}, so that a short vector seen as ints gives rows 0..15 in the low halves and rows
- * 16..31 in the high halves, and the float scales and accumulators follow in row order. Rows past
- * the end of the matrix have zero scales and quants.
+ * follow). Lanes alternate between rows {@code j} and {@code 16+j}, so that a short vector seen as
+ * ints gives rows 0..15 in the low halves and rows 16..31 in the high halves, and the float scales
+ * and accumulators follow in row order. Rows past the end of the matrix have zero scales and
+ * quants.
  *
- * <p>The copy is made at a matrix's first multiplication and lives off-heap, as llama.cpp keeps
- * its repacked weights in their own buffer; the mapped original is no longer read there, and the
- * system may drop its pages.
+ * <p>The copy is made as the model loads ({@link Matmul#prepare}), else at the matrix's first
+ * multiplication, and lives off-heap, as llama.cpp keeps its repacked weights in their own buffer;
+ * the mapped original is no longer read there, and the system may drop its pages.
  */
 final class Interleaved implements Parallel.RangeTask {
   /** Rows per group: the 32 short lanes of a 512-bit vector. */
@@ -111,16 +110,12 @@ final class Interleaved implements Parallel.RangeTask {
   private static final System.Logger LOG = System.getLogger(Interleaved.class.getName());
 
   /**
-   * {@code w} repacked (once, split over {@code pool}; later calls return the same copy while
-   * {@code w} is reachable), or null if the machine has not the memory for the copy: then QuantDot
-   * multiplies it, with the same bits, more slowly. (The mapped file's pages count as available:
-   * the copy takes their place in memory, as the kernels no longer read them.)
+   * {@code w} repacked for the kernel of {@code llamaCppOrder} (see {@link #gemvOnly}): once, split
+   * over {@code pool}; later calls return the same copy while {@code w} is reachable. Null if the
+   * machine has not the memory for the copy: then QuantDot multiplies it, with the same bits, more
+   * slowly. (The mapped file's pages count as available: the copy takes their place in memory, as
+   * the kernels no longer read them.)
    */
-  static Packed packed(Weight w, Parallel pool) {
-    return packed(w, pool, true);
-  }
-
-  /** As {@link #packed(Weight, Parallel)}, laid out for the kernel of {@code llamaCppOrder} (see {@link #gemvOnly}). */
   static Packed packed(Weight w, Parallel pool, boolean llamaCppOrder) {
     Kernel kernel = kernel(w, llamaCppOrder);
     Map<Weight, Copy> copies = gemvOnly(w, llamaCppOrder) ? PACKED_GEMV : PACKED;
@@ -144,8 +139,22 @@ final class Interleaved implements Parallel.RangeTask {
 
   /** Bytes of {@code w}'s copy. */
   static long bytes(Weight w) {
-    int chunks = w.type() == GGMLType.Q4_0 ? 16 : 32;
-    return (long) ((w.rows() + ROWS - 1) / ROWS) * (w.cols() / 32) * (4 * ROWS + chunks * ROWS);
+    return (long) groups(w) * (w.cols() / 32) * blockBytes(w.type());
+  }
+
+  /** Groups of 32 rows in {@code w}, the last one padded. */
+  private static int groups(Weight w) {
+    return (w.rows() + ROWS - 1) / ROWS;
+  }
+
+  /** Quant chunks per block: a Q4_0 block's 16 bytes hold two quants each, Q8_0's 32 one. */
+  private static int chunks(GGMLType t) {
+    return t == GGMLType.Q4_0 ? 16 : 32;
+  }
+
+  /** Bytes per (group, block): 32 float scales and the chunks. */
+  private static int blockBytes(GGMLType t) {
+    return 4 * ROWS + chunks(t) * ROWS;
   }
 
   /** Whether {@code bytes} more fit in memory with {@link #RESERVE} to spare (Linux MemAvailable; elsewhere: yes). */
@@ -161,12 +170,9 @@ final class Interleaved implements Parallel.RangeTask {
 
   /** {@code w} in the interleaved layout for a kernel of 1 or 4 passes, the groups split over {@code pool} (null: this thread). */
   static Packed repack(Weight w, Parallel pool, int passes) {
-    boolean q4 = w.type() == GGMLType.Q4_0;
-    if (!q4 && w.type() != GGMLType.Q8_0) throw new IllegalArgumentException(w.name() + ": not Q4_0 or Q8_0 but " + w.type());
-    int chunks = q4 ? 16 : 32;
-    int blockBytes = 4 * ROWS + chunks * ROWS;
-    int blocks = w.cols() / 32, groups = (w.rows() + ROWS - 1) / ROWS;
-    Packed p = new Packed(Arena.ofAuto().allocate((long) groups * blocks * blockBytes, 64), w.rows(), blocks, groups, blockBytes);
+    if (w.type() != GGMLType.Q4_0 && w.type() != GGMLType.Q8_0) throw new IllegalArgumentException(w.name() + ": not Q4_0 or Q8_0 but " + w.type());
+    int chunks = chunks(w.type()), blocks = w.cols() / 32, groups = groups(w);
+    Packed p = new Packed(Arena.ofAuto().allocate(bytes(w), 64), w.rows(), blocks, groups, blockBytes(w.type()));
     Parallel.RangeTask task = (g0, g1) -> {
       byte[] block = new byte[2 + chunks], quants = new byte[chunks * ROWS];
       float[] scales = new float[ROWS];

@@ -51,7 +51,7 @@ public final class Q8Activations {
   int nTokens, cols, blocks;
   float[] a = new float[0];
   float[] d = new float[0];
-  /** The quants in column order, token t's at {@code qs[t * cols ..]} (for {@link InterleavedQ4}). */
+  /** The quants in column order, token t's at {@code qs[t * cols ..]} (for {@link Interleaved}'s kernels). */
   short[] qs = new short[0];
   /** Per (token, block): {@code -8 * sum(q)} modulo 2^16, a Q4_0 block's offset (for {@link InterleavedQ4}). */
   short[] bias = new short[0];

@@ -262,8 +262,8 @@ class QuantDotTest {
   void theInterleavedCopyIsMadeOnceAndPadsTheLastGroup() {
     assumeTrue(Interleaved.SUPPORTED, "needs 512-bit short vectors");
     Weight w = weight(GGMLType.Q8_0, "w", 33, 64, 4);
-    Interleaved.Packed p = Interleaved.packed(w, pool);
-    assertThat(Interleaved.packed(w, pool)).isSameAs(p);
+    Interleaved.Packed p = Interleaved.packed(w, pool, true);
+    assertThat(Interleaved.packed(w, pool, true)).isSameAs(p);
     assertThat(p.data().byteSize()).isEqualTo(Interleaved.bytes(w));
     assertThat(p.groups()).isEqualTo(2);
     // group 1 holds row 32 (lane 0) and 31 rows of padding: zero scales and quants
