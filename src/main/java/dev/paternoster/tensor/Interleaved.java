@@ -35,6 +35,8 @@ import jdk.incubator.vector.ShortVector;
 final class Interleaved implements Parallel.RangeTask {
   /** Rows per group: the 32 short lanes of a 512-bit vector. */
   static final int ROWS = 32;
+  /** Bytes of a block's scales in a group: 32 floats. */
+  static final int SCALES = 4 * ROWS;
 
   /**
    * Whether this machine runs 512-bit short vectors (AVX-512BW): otherwise QuantDot multiplies
@@ -153,8 +155,8 @@ final class Interleaved implements Parallel.RangeTask {
   }
 
   /** Bytes per (group, block): 32 float scales and the chunks. */
-  private static int blockBytes(GGMLType t) {
-    return 4 * ROWS + chunks(t) * ROWS;
+  static int blockBytes(GGMLType t) {
+    return SCALES + chunks(t) * ROWS;
   }
 
   /** Whether {@code bytes} more fit in memory with {@link #RESERVE} to spare (Linux MemAvailable; elsewhere: yes). */
@@ -201,13 +203,13 @@ final class Interleaved implements Parallel.RangeTask {
       if (passes == 1) { // block after block: scales, then chunks
         long to = scaleBase + (long) b * p.blockBytes();
         MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, to, ROWS);
-        MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, to + 4L * ROWS, chunks * ROWS);
+        MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, to + SCALES, chunks * ROWS);
         continue;
       }
       // four passes: block after block, scales and pass 0's chunks; then pass 1's chunks of every block, ...
-      long first = 4L * ROWS + (long) perPass * ROWS;
+      long first = SCALES + (long) perPass * ROWS;
       MemorySegment.copy(scales, 0, dst, ValueLayout.JAVA_FLOAT_UNALIGNED, scaleBase + first * b, ROWS);
-      MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, scaleBase + first * b + 4L * ROWS, perPass * ROWS);
+      MemorySegment.copy(quants, 0, dst, ValueLayout.JAVA_BYTE, scaleBase + first * b + SCALES, perPass * ROWS);
       for (int c = 1; c < passes; c++) {
         long to = scaleBase + first * blocks + ((long) (c - 1) * blocks + b) * perPass * ROWS;
         MemorySegment.copy(quants, c * perPass * ROWS, dst, ValueLayout.JAVA_BYTE, to, perPass * ROWS);

@@ -30,9 +30,9 @@ final class InterleavedQ4 {
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
   private static final int ROWS = Interleaved.ROWS;
   /** Bytes of a block's 32 float scales, which come before its quants. */
-  private static final int SCALES = 4 * ROWS;
+  private static final int SCALES = Interleaved.SCALES;
   /** Bytes per (group, block), read in one pass: the scales, then 16 x 32 quant bytes. */
-  static final int BLOCK_BYTES = SCALES + 16 * ROWS;
+  static final int BLOCK_BYTES = Interleaved.blockBytes(GGMLType.Q4_0);
   /** Tokens per tile: four tokens' sums stay in registers while a chunk of weights is read once. */
   static final int TILE = 4;
 

@@ -31,7 +31,7 @@ final class InterleavedQ4Chains {
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
   private static final int ROWS = Interleaved.ROWS;
   /** Bytes of a block's 32 float scales. */
-  private static final int SCALES = 4 * ROWS;
+  private static final int SCALES = Interleaved.SCALES;
   /** Quant bytes of a block that one pass reads: chunks 4c..4c+3. */
   static final int PASS_BYTES = 4 * ROWS;
   /** Tokens per tile. */

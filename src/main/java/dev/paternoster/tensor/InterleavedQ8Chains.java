@@ -25,7 +25,7 @@ final class InterleavedQ8Chains {
   private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
   private static final int ROWS = Interleaved.ROWS;
   /** Bytes of a block's 32 float scales. */
-  private static final int SCALES = 4 * ROWS;
+  private static final int SCALES = Interleaved.SCALES;
   /** Quant bytes of a block that one pass reads: chunks 8c..8c+7. */
   static final int PASS_BYTES = 8 * ROWS;
 
